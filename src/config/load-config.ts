@@ -1,0 +1,216 @@
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+/** Everything the API process is configured by; built only by {@link loadConfig}. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** External PostgreSQL; null starts the embedded one in `dataDir`. */
+  databaseUrl: string | null;
+  /** True when nothing external is configured for the database ("local mode"). */
+  localMode: boolean;
+  s3: {
+    /** External S3-compatible endpoint; null starts the embedded store in `dataDir`. */
+    endpoint: string | null;
+    bucket: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+  };
+  fly: {
+    /** Null uses the local Machines emulator. */
+    apiToken: string | null;
+    apiUrl: string | null;
+    workerApp: string;
+    workerImage: string;
+    region: string | null;
+    emulatorPort: number;
+  };
+  /** Where clients reach the API (base of signed HLS links); null derives it from each request. */
+  publicUrl: string | null;
+  /** URL workers use to reach the API; null means this instance's own URL. */
+  workerApiUrl: string | null;
+  maxMachines: number;
+  workerIdleMs: number;
+  /** Null: no key needed (only while bound to loopback). */
+  apiKeys: string[] | null;
+  webhookSecret: string | null;
+  webhookAllowPrivate: boolean;
+  maxUploadBytes: number;
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+  leaseMs: number;
+  maxAttempts: number;
+  stallMs: number;
+  maxDurationSeconds: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const GIB = 1024 ** 3;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads the configuration from an environment, pure: it collects every problem and throws one
+ * {@link ConfigError} naming each bad variable, so a bad deploy fails at start with the whole list.
+ */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = createReader(env, problems);
+
+  const host = read.string('HOST', '127.0.0.1');
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const s3Endpoint = read.url('S3_ENDPOINT', ['http:', 'https:']);
+  const flyApiToken = read.optional('FLY_API_TOKEN');
+  const localMode = databaseUrl === null;
+
+  const apiKeys = read.list('API_KEYS');
+  if (apiKeys !== null && apiKeys.length === 0) {
+    problems.push('API_KEYS: lists no key; unset it or give comma-separated keys');
+  } else if (apiKeys !== null) {
+    for (const key of apiKeys) {
+      if (key.length < 16 || /\s/.test(key)) {
+        problems.push('API_KEYS: every key must be at least 16 characters with no spaces');
+        break;
+      }
+    }
+    if (new Set(apiKeys).size !== apiKeys.length) problems.push('API_KEYS: a key is listed twice');
+  } else if (!isLoopback(host)) {
+    problems.push(`API_KEYS: must be set when HOST (${host}) is not a loopback address; without keys anyone who reaches the server could use it`);
+  }
+
+  const webhookSecret = read.optional('WEBHOOK_SECRET');
+  if (webhookSecret !== null && !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(webhookSecret)) {
+    problems.push('WEBHOOK_SECRET: must be "whsec_" followed by base64 (a Standard Webhooks secret)');
+  }
+
+  const accessKeyId = read.optional('AWS_ACCESS_KEY_ID');
+  const secretAccessKey = read.optional('AWS_SECRET_ACCESS_KEY');
+  if (s3Endpoint !== null && (accessKeyId === null || secretAccessKey === null)) {
+    problems.push('AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: both are required when S3_ENDPOINT is set');
+  }
+
+  const workerApp = read.string('FLY_WORKER_APP', 'ffly-worker');
+  const workerImage = read.string('FLY_WORKER_IMAGE', 'ffly-transcoder:local');
+  if (flyApiToken !== null) {
+    if (env.FLY_WORKER_APP === undefined) problems.push('FLY_WORKER_APP: required when FLY_API_TOKEN is set');
+    if (env.FLY_WORKER_IMAGE === undefined) problems.push('FLY_WORKER_IMAGE: required when FLY_API_TOKEN is set');
+  }
+
+  const config: Config = {
+    port: read.integer('PORT', 4000, 0, 65_535),
+    host,
+    dataDir: path.resolve(read.string('DATA_DIR', './.data')),
+    databaseUrl,
+    localMode,
+    s3: {
+      endpoint: s3Endpoint,
+      bucket: read.matching('S3_BUCKET', 'ffly', /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a valid bucket name'),
+      region: read.string('S3_REGION', s3Endpoint === null ? 'us-east-1' : 'auto'),
+      accessKeyId: accessKeyId ?? 'S3RVER',
+      secretAccessKey: secretAccessKey ?? 'S3RVER',
+      forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', true),
+    },
+    fly: {
+      apiToken: flyApiToken,
+      apiUrl: read.url('FLY_API_URL', ['http:', 'https:']),
+      workerApp,
+      workerImage,
+      region: read.optional('FLY_REGION'),
+      emulatorPort: read.integer('FLY_EMULATOR_PORT', 0, 0, 65_535),
+    },
+    publicUrl: read.url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
+    workerApiUrl: read.url('WORKER_API_URL', ['http:', 'https:']),
+    maxMachines: read.integer('MAX_MACHINES', 2, 0, 1000),
+    workerIdleMs: read.integer('WORKER_IDLE_MS', 10_000, 0, 86_400_000),
+    apiKeys,
+    webhookSecret,
+    webhookAllowPrivate: read.boolean('WEBHOOK_ALLOW_PRIVATE', localMode),
+    maxUploadBytes: read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
+    uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
+    downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
+    leaseMs: read.integer('LEASE_MS', 30_000, 1_000, 3_600_000),
+    maxAttempts: read.integer('MAX_ATTEMPTS', 3, 1, 100),
+    stallMs: read.integer('STALL_MS', 60_000, 1_000, 3_600_000),
+    maxDurationSeconds: read.integer('MAX_DURATION_S', 4 * 3600, 1, 7 * 86_400),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** True for 127.0.0.0/8, ::1 and "localhost": the addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+function createReader(env: Env, problems: string[]) {
+  const raw = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? null : value;
+  };
+  return {
+    optional: raw,
+    string(name: string, fallback: string): string {
+      return raw(name) ?? fallback;
+    },
+    matching(name: string, fallback: string, pattern: RegExp, what: string): string {
+      const value = raw(name) ?? fallback;
+      if (!pattern.test(value)) problems.push(`${name}: "${value}" is not ${what}`);
+      return value;
+    },
+    oneOf(name: string, fallback: string, allowed: string[]): string {
+      const value = raw(name) ?? fallback;
+      if (!allowed.includes(value)) problems.push(`${name}: "${value}" must be one of ${allowed.join(', ')}`);
+      return value;
+    },
+    integer(name: string, fallback: number, min: number, max: number): number {
+      const value = raw(name);
+      if (value === null) return fallback;
+      const parsed = Number(value);
+      if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        problems.push(`${name}: "${value}" must be a whole number from ${min} to ${max}`);
+        return fallback;
+      }
+      return parsed;
+    },
+    boolean(name: string, fallback: boolean): boolean {
+      const value = raw(name)?.toLowerCase();
+      if (value === undefined) return fallback;
+      if (['true', '1', 'yes'].includes(value)) return true;
+      if (['false', '0', 'no'].includes(value)) return false;
+      problems.push(`${name}: "${value}" must be true or false`);
+      return fallback;
+    },
+    url(name: string, protocols: string[]): string | null {
+      const value = raw(name);
+      if (value === null) return null;
+      try {
+        const url = new URL(value);
+        if (!protocols.includes(url.protocol)) throw new Error('protocol');
+        return value;
+      } catch {
+        // Never echo the value: database and storage URLs carry passwords.
+        problems.push(`${name}: not a valid ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
+        return null;
+      }
+    },
+    list(name: string): string[] | null {
+      const value = raw(name);
+      if (value === null) return null;
+      return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    },
+  };
+}

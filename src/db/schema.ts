@@ -1,0 +1,142 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { JobSpec } from '../../protocol/job-spec.js';
+
+export const JOB_STATUSES = ['AWAITING_UPLOAD', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELED'] as const satisfies readonly JobStatus[];
+
+export const JOB_PHASES = ['QUEUED', 'DOWNLOADING', 'PROBING', 'TRANSCODING', 'UPLOADING', 'DONE'] as const;
+export type JobPhase = (typeof JOB_PHASES)[number];
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const jobsTable = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    status: text('status').$type<JobStatus>().notNull().default('AWAITING_UPLOAD'),
+    /** Bumped by every change a subscriber should see; carried in notifications. */
+    version: bigint('version', { mode: 'number' }).notNull().default(1),
+    spec: jsonb('spec').$type<JobSpec>().notNull(),
+    priority: integer('priority').notNull().default(0),
+    webhookUrl: text('webhook_url'),
+    idempotencyKey: text('idempotency_key'),
+    /** sha256 of the canonical input, to tell a replay from a conflicting reuse of the key. */
+    idempotencyHash: text('idempotency_hash'),
+
+    sourceFilename: text('source_filename').notNull(),
+    sourceContentType: text('source_content_type'),
+    sourceSizeBytes: bigint('source_size_bytes', { mode: 'number' }).notNull(),
+    sourceKey: text('source_key').notNull(),
+    sourceDurationSeconds: doublePrecision('source_duration_seconds'),
+    uploadExpiresAt: timestamp('upload_expires_at', { withTimezone: true }).notNull(),
+
+    progressPhase: text('progress_phase').$type<JobPhase>(),
+    progressPercent: doublePrecision('progress_percent'),
+    progressSpeed: doublePrecision('progress_speed'),
+    progressEtaSeconds: doublePrecision('progress_eta_seconds'),
+    progressOutTimeSeconds: doublePrecision('progress_out_time_seconds'),
+    progressUpdatedAt: timestamp('progress_updated_at', { withTimezone: true }),
+
+    attempts: integer('attempts').notNull().default(0),
+    machineId: text('machine_id'),
+    /** Identifies the current claim; reports carrying another one (a late, replaced worker) are refused. */
+    leaseId: uuid('lease_id'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** Earliest time a QUEUED job may be claimed (retry backoff). */
+    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
+    cancelRequested: timestamp('cancel_requested_at', { withTimezone: true }),
+
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    /** Tail of ffmpeg's stderr for a failed attempt (redacted by the worker). */
+    errorDetail: text('error_detail'),
+    notices: jsonb('notices').$type<string[]>().notNull().default([]),
+
+    ...timestamps,
+    queuedAt: timestamp('queued_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [
+    check('jobs_status_check', sql`${table.status} in ('AWAITING_UPLOAD','QUEUED','RUNNING','COMPLETED','FAILED','CANCELED')`),
+    index('jobs_tenant_created_idx').on(table.tenantId, table.createdAt.desc(), table.id.desc()),
+    // The claim query: queued jobs by priority then age.
+    index('jobs_claim_idx')
+      .on(table.priority.desc(), table.createdAt, table.id)
+      .where(sql`${table.status} = 'QUEUED'`),
+    index('jobs_lease_idx').on(table.leaseExpiresAt).where(sql`${table.status} = 'RUNNING'`),
+    uniqueIndex('jobs_idempotency_idx')
+      .on(table.tenantId, table.idempotencyKey)
+      .where(sql`${table.idempotencyKey} is not null`),
+  ],
+);
+export type Job = typeof jobsTable.$inferSelect;
+
+/** One row per rendition a job publishes, created with the job in request order. */
+export const jobOutputsTable = pgTable(
+  'job_outputs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobsTable.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    /** Object key of the rendition's main file (the master playlist for HLS). */
+    key: text('key').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    durationSeconds: doublePrecision('duration_seconds'),
+    /** Set when the rendition is not produced (a quality above the source's height). */
+    skippedReason: text('skipped_reason'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('job_outputs_job_name_idx').on(table.jobId, table.name)],
+);
+export type JobOutput = typeof jobOutputsTable.$inferSelect;
+
+/** Append-only log of every status transition and claim. */
+export const jobEventsTable = pgTable(
+  'job_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobsTable.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    fromStatus: text('from_status').$type<JobStatus>(),
+    toStatus: text('to_status').$type<JobStatus>(),
+    attempt: integer('attempt'),
+    machineId: text('machine_id'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('job_events_job_idx').on(table.jobId, table.id)],
+);
+export type JobEvent = typeof jobEventsTable.$inferSelect;
+
+/** Secrets generated once and shared by every API instance (e.g. the worker credential signing key). */
+export const serverSecretsTable = pgTable('server_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

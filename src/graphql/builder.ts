@@ -1,0 +1,55 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { GraphQLContext } from './context.js';
+import { ValidationError } from './errors.js';
+
+/** Builder configuration only: plugins, scalars, root types. Types live in src/resolvers/. */
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  Scalars: { DateTime: { Input: Date; Output: Date | string } };
+  AuthScopes: { tenant: boolean };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    // Every request that reaches a resolver carries an authenticated viewer (the transport refuses
+    // the rest), so this is a second line of defence rather than the gate.
+    authScopes: (context) => ({ tenant: typeof context.viewer?.tenantId === 'string' }),
+  },
+  errors: {
+    directResult: true,
+    defaultTypes: [],
+  },
+  validation: {
+    // Argument validation failures become the contract's ValidationError, with `field` set to the
+    // input path, so mutations that list ValidationError in their errors return it in the union.
+    validationError: (result) => {
+      const issue = result.issues[0];
+      const field = issue?.path?.map((segment) => (typeof segment === 'object' ? segment.key : segment)).join('.');
+      return new ValidationError(issue?.message ?? 'Invalid input', field || null);
+    },
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    nodesQueryOptions: false,
+    nodeQueryOptions: { authScopes: { tenant: true } },
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver, {
+  description: 'An ISO-8601 date and time, e.g. "2026-11-21T12:00:00.000Z".',
+});
+
+builder.queryType({ authScopes: { tenant: true } });
+builder.mutationType({ authScopes: { tenant: true } });
+builder.subscriptionType({ authScopes: { tenant: true } });

@@ -1,0 +1,59 @@
+import type { Server } from 'node:http';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Services } from '../services.js';
+import type { Yoga } from './yoga.js';
+
+export interface WebSocketTransport {
+  /** Closes every socket with "going away" (1001), so clients reconnect to another instance. */
+  close(): Promise<void>;
+}
+
+/**
+ * graphql-transport-ws on /graphql. Operations run through yoga's envelop (the graphql-ws example in
+ * graphql-yoga), so they share the HTTP plugins, limits and context.
+ */
+export function attachWebSocketTransport(server: Server, yoga: Yoga, services: Services): WebSocketTransport {
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+
+  const disposable = useServer(
+    {
+      execute: (args: any) => args.rootValue.execute(args),
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onConnect: (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        const result = services.authenticate(typeof authorization === 'string' ? authorization : null);
+        // false closes the socket with 4403 Forbidden (CloseCode.Forbidden): a missing or wrong key gets no data.
+        return result.ok;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          connectionParams: ctx.connectionParams ?? {},
+        });
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length > 0) return errors;
+        return args;
+      },
+    },
+    wsServer,
+  );
+
+  return {
+    // graphql-ws closes every client with 1001 Going Away, then the server.
+    close: async () => {
+      await disposable.dispose();
+    },
+  };
+}

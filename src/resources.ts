@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from './config/load-config.js';
+import { connectDatabase, type DatabaseHandle } from './db/client.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { migrateDatabase } from './db/migrate.js';
+import type { Logger } from './logger.js';
+import { startEmbeddedS3 } from './storage/embedded-s3.js';
+import { createObjectStore, type ObjectStore } from './storage/object-store.js';
+
+export interface Resources {
+  database: DatabaseHandle;
+  store: ObjectStore;
+  webhookSecret: string;
+  /** Closes everything in reverse order of start; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts (or connects to) what the API stands on: PostgreSQL, migrated; the object store; secrets.
+ * Embedded parts start only when nothing external is configured.
+ */
+export async function createResources(config: Config, logger: Logger): Promise<Resources> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) {
+      await closer().catch((error: unknown) => logger.error({ err: error }, 'error while closing a resource'));
+    }
+  };
+  try {
+    const database = await openDatabase(config, logger, closers);
+    await migrateDatabase(database.url);
+
+    let endpoint = config.s3.endpoint;
+    if (endpoint === null) {
+      const s3 = await startEmbeddedS3({ directory: path.join(config.dataDir, 's3'), bucket: config.s3.bucket });
+      closers.push(() => s3.stop());
+      endpoint = s3.endpoint;
+      logger.info({ endpoint }, 'embedded object store started');
+    }
+    const store = createObjectStore({ ...config.s3, endpoint });
+    closers.push(async () => store.close());
+
+    const webhookSecret = config.webhookSecret ?? (await loadOrCreateWebhookSecret(config.dataDir));
+    return { database, store, webhookSecret, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Connects to DATABASE_URL, or starts the embedded PostgreSQL in DATA_DIR and connects to it. */
+export async function openDatabase(config: Config, logger: Logger, closers: Array<() => Promise<void>>): Promise<DatabaseHandle> {
+  let url = config.databaseUrl;
+  if (url === null) {
+    const postgres = await startEmbeddedPostgres({ directory: path.join(config.dataDir, 'postgres'), logger });
+    closers.push(() => postgres.stop());
+    url = postgres.url;
+    logger.info({ port: postgres.port }, 'embedded PostgreSQL started');
+  }
+  const database = connectDatabase(url);
+  closers.push(() => database.close());
+  return database;
+}
+
+/** The contract: unset WEBHOOK_SECRET means one generated on first start and kept in DATA_DIR. */
+async function loadOrCreateWebhookSecret(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'webhook-secret');
+  if (existsSync(file)) return (await fs.readFile(file, 'utf8')).trim();
+  await fs.mkdir(dataDir, { recursive: true });
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  await fs.writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error; // another instance won the race: use its secret
+  });
+  return (await fs.readFile(file, 'utf8')).trim();
+}

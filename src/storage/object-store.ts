@@ -1,0 +1,163 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+export interface ObjectStoreSettings {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+export interface PresignedRequest {
+  url: string;
+  method: 'PUT' | 'GET';
+  /** Headers the client must send exactly as given (they are part of the signature). */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface ObjectHead {
+  sizeBytes: number;
+  contentType: string | null;
+  lastModified: Date | null;
+}
+
+export type ObjectStore = ReturnType<typeof createObjectStore>;
+
+/**
+ * The S3-compatible store (AWS S3, R2, Tigris, MinIO, or the embedded s3rver) behind the presigned
+ * URLs that clients and workers use; the API never proxies media bytes.
+ */
+export function createObjectStore(settings: ObjectStoreSettings) {
+  const client = new S3Client({
+    endpoint: settings.endpoint,
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    // Otherwise presigned PUTs carry a CRC32 checksum of an empty body, and real uploads fail.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const Bucket = settings.bucket;
+
+  return {
+    bucket: Bucket,
+    client,
+
+    /** A PUT bound to the declared length and type: the store refuses any other body. */
+    async presignPut(key: string, options: { contentType: string; contentLength: number; expiresInSeconds: number }): Promise<PresignedRequest> {
+      const command = new PutObjectCommand({ Bucket, Key: key, ContentType: options.contentType, ContentLength: options.contentLength });
+      const url = await getSignedUrl(client, command, {
+        expiresIn: options.expiresInSeconds,
+        signableHeaders: new Set(['content-type', 'content-length']),
+      });
+      return {
+        url,
+        method: 'PUT',
+        headers: { 'Content-Type': options.contentType, 'Content-Length': String(options.contentLength) },
+        expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000),
+      };
+    },
+
+    async presignGet(key: string, options: { expiresInSeconds: number; downloadName?: string }): Promise<PresignedRequest> {
+      const command = new GetObjectCommand({
+        Bucket,
+        Key: key,
+        ...(options.downloadName ? { ResponseContentDisposition: contentDisposition(options.downloadName) } : {}),
+      });
+      const url = await getSignedUrl(client, command, { expiresIn: options.expiresInSeconds });
+      return { url, method: 'GET', headers: {}, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000) };
+    },
+
+    /** Null when the object does not exist. */
+    async head(key: string): Promise<ObjectHead | null> {
+      try {
+        const result = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        return { sizeBytes: result.ContentLength ?? 0, contentType: result.ContentType ?? null, lastModified: result.LastModified ?? null };
+      } catch (error) {
+        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;
+        throw error;
+      }
+    },
+
+    async getText(key: string): Promise<string | null> {
+      try {
+        const result = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        return (await result.Body?.transformToString('utf-8')) ?? null;
+      } catch (error) {
+        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;
+        throw error;
+      }
+    },
+
+    async putText(key: string, body: string, contentType: string): Promise<void> {
+      await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType }));
+    },
+
+    /** Deletes every object under a prefix (a job's files). */
+    async deletePrefix(prefix: string): Promise<number> {
+      let deleted = 0;
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken: token }));
+        const keys = (page.Contents ?? []).map((item) => ({ Key: item.Key! }));
+        if (keys.length > 0) {
+          await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+          deleted += keys.length;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return deleted;
+    },
+
+    async createMultipartUpload(key: string, contentType: string): Promise<string> {
+      const result = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }));
+      return result.UploadId!;
+    },
+
+    async presignUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+      return getSignedUrl(client, new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }), {
+        expiresIn: expiresInSeconds,
+      });
+    },
+
+    async completeMultipartUpload(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void> {
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+        }),
+      );
+    },
+
+    async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+    },
+
+    close(): void {
+      client.destroy();
+    },
+  };
+}
+
+/** RFC 6266 attachment header with an ASCII fallback and the UTF-8 name. */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}

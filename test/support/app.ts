@@ -1,0 +1,73 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { onTestFinished } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { silentLogger } from '../../src/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createTestDatabase } from './database.js';
+
+export interface TestApp {
+  url: string;
+  server: RunningServer;
+  /** POSTs a GraphQL operation; `key` is sent as the Bearer token. */
+  graphql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+export const TEST_KEYS = ['test-key-tenant-a-0123456789', 'test-key-tenant-b-0123456789'] as const;
+
+/**
+ * Starts the real server on 127.0.0.1:0 with its own fresh database, its own s3rver and a temp
+ * DATA_DIR. Stopped and cleaned up by `stop()`, which `useTestApp` registers for the caller.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ffly-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    API_KEYS: TEST_KEYS.join(','),
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const server = await startServer(config, silentLogger());
+  const defaultKey = config.apiKeys?.[0] ?? null;
+  let stopped = false;
+  return {
+    url: server.url,
+    server,
+    async graphql(query, variables, key = defaultKey) {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...((await response.json()) as object) };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** startTestApp, stopped automatically when the current test (or hook's scope) finishes. */
+export async function useTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const app = await startTestApp(env);
+  onTestFinished(() => app.stop());
+  return app;
+}
+
+export type { RunningServer };
