@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path/posix';
+import { and, eq } from 'drizzle-orm';
+import { jobOutputsTable, jobsTable } from '../db/schema.js';
+import { rewritePlaylist, verifyHlsToken } from '../jobs/hls-links.js';
+import type { Services } from '../services.js';
+import { sendJson } from './app.js';
+
+export const HLS_ROUTE_PREFIX = '/hls/';
+
+/**
+ * GET /hls/<token>/<path>.m3u8: serves a completed job's HLS playlists with segment URIs presigned.
+ * The token names one job and one rendition and expires; a canceled or deleted job serves nothing.
+ */
+export function createHlsRoute(services: Services) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const [token, ...rest] = url.pathname.slice(HLS_ROUTE_PREFIX.length).split('/');
+    const relative = path.normalize(rest.map(decodeURIComponent).join('/'));
+    const claims = token ? verifyHlsToken(services.signingKey, token) : null;
+    if (!claims || request.method !== 'GET' || !relative.endsWith('.m3u8') || relative.startsWith('..') || relative.startsWith('/')) {
+      return sendJson(response, 404, { error: 'Not found or link expired' });
+    }
+    const [output] = await services.db
+      .select({ key: jobOutputsTable.key })
+      .from(jobOutputsTable)
+      .innerJoin(jobsTable, eq(jobsTable.id, jobOutputsTable.jobId))
+      .where(and(eq(jobOutputsTable.jobId, claims.jobId), eq(jobOutputsTable.name, claims.outputName), eq(jobsTable.status, 'COMPLETED')));
+    if (!output) return sendJson(response, 404, { error: 'Not found or link expired' });
+
+    const directory = path.dirname(output.key);
+    const playlist = await services.store.getText(path.join(directory, relative));
+    if (playlist === null) return sendJson(response, 404, { error: 'Not found' });
+    const ttl = Math.max(1, Math.floor((claims.expiresAt - Date.now()) / 1000));
+    const body = await rewritePlaylist(playlist, async (uri) => {
+      const key = path.join(directory, path.dirname(relative), uri);
+      if (!key.startsWith(`${directory}/`)) throw new Error('playlist URI escapes its rendition');
+      return (await services.store.presignGet(key, { expiresInSeconds: ttl })).url;
+    });
+    response.writeHead(200, {
+      'content-type': 'application/vnd.apple.mpegurl',
+      'cache-control': 'private, no-store',
+      'access-control-allow-origin': '*',
+    });
+    response.end(body);
+  };
+}

@@ -1,0 +1,159 @@
+import { expandRenditions } from '../../protocol/job-spec.js';
+import { findJob, findJobByIdempotencyKey, insertJob, releaseIdempotencyKey, transitionJob, type JobRecord } from '../db/jobs.js';
+import type { JobStatus } from '../db/schema.js';
+import { InvalidStateError, NotFoundError, ValidationError } from '../graphql/errors.js';
+import type { Services } from '../services.js';
+import { validateCreateJobInput, type CreateJobInput } from './create-input.js';
+import { hashInput, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
+import { outputKey, sourceKey } from './keys.js';
+import { randomUUID } from 'node:crypto';
+
+export const CANCELABLE_STATUSES = ['AWAITING_UPLOAD', 'QUEUED', 'RUNNING'] as const satisfies readonly JobStatus[];
+
+type JobServices = Pick<Services, 'db' | 'store' | 'config' | 'logger'> & {
+  /** Checks a webhook URL's host (SSRF guard); returns a reason to refuse it, or null. */
+  checkWebhookUrl?: (url: string) => Promise<string | null>;
+};
+
+/** Creates a job awaiting its upload, or returns the job an idempotent retry already created. */
+export async function createJob(services: JobServices, tenantId: string, input: CreateJobInput): Promise<JobRecord | ValidationError> {
+  const { config, db } = services;
+  const validated = validateCreateJobInput(input, { maxUploadBytes: config.maxUploadBytes });
+  if (validated instanceof ValidationError) return validated;
+  if (validated.webhookUrl && services.checkWebhookUrl) {
+    const refusal = await services.checkWebhookUrl(validated.webhookUrl);
+    if (refusal) return new ValidationError(`input.webhookUrl ${refusal}`, 'input.webhookUrl');
+  }
+
+  const inputHash = hashInput(input);
+  if (validated.idempotencyKey) {
+    const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey, inputHash);
+    if (replay) return replay;
+  }
+
+  const id = randomUUID();
+  const now = Date.now();
+  const record = await insertJob(
+    db,
+    {
+      id,
+      tenantId,
+      spec: validated.spec,
+      priority: validated.priority,
+      webhookUrl: validated.webhookUrl,
+      idempotencyKey: validated.idempotencyKey,
+      idempotencyHash: validated.idempotencyKey ? inputHash : null,
+      sourceFilename: validated.source.filename,
+      sourceContentType: validated.source.contentType,
+      sourceSizeBytes: validated.source.sizeBytes,
+      sourceKey: sourceKey(id, validated.source.objectName),
+      uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000),
+    },
+    expandRenditions(validated.spec).map((rendition, position) => ({
+      position,
+      name: rendition.name,
+      contentType: rendition.contentType,
+      key: outputKey(id, rendition.fileName),
+    })),
+  );
+  if (record) return record;
+  // Another request with the same idempotency key won the insert race: answer as it did.
+  const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey!, inputHash);
+  return replay ?? new ValidationError('input.idempotencyKey is being used by a concurrent request; retry', 'input.idempotencyKey');
+}
+
+async function resolveIdempotentReplay(
+  services: JobServices,
+  tenantId: string,
+  key: string,
+  inputHash: string,
+): Promise<JobRecord | ValidationError | null> {
+  const existing = await findJobByIdempotencyKey(services.db, tenantId, key);
+  if (!existing) return null;
+  if (Date.now() - existing.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) {
+    await releaseIdempotencyKey(services.db, existing.id);
+    return null;
+  }
+  if (existing.idempotencyHash !== inputHash) {
+    return new ValidationError(
+      'input.idempotencyKey was already used within 24 hours with a different input; use a new key for a different job',
+      'input.idempotencyKey',
+    );
+  }
+  return findJob(services.db, tenantId, existing.id);
+}
+
+/**
+ * AWAITING_UPLOAD -> QUEUED, once the upload is verified: present, exactly the declared size, of the
+ * declared type, and finished before the upload URL expired. The object store may not enforce the
+ * presigned PUT's conditions itself (s3rver checks no signatures), so the API checks them here.
+ */
+export async function startJob(
+  services: JobServices,
+  tenantId: string,
+  id: string,
+): Promise<JobRecord | NotFoundError | InvalidStateError | ValidationError> {
+  const record = await findJob(services.db, tenantId, id);
+  if (!record) return new NotFoundError('No job with this id');
+  const { job } = record;
+  if (job.status !== 'AWAITING_UPLOAD') {
+    return new InvalidStateError(`The job is ${job.status}; only a job AWAITING_UPLOAD can be started`, job.status);
+  }
+  const head = await services.store.head(job.sourceKey);
+  if (!head) {
+    const expired = Date.now() > job.uploadExpiresAt.getTime();
+    return new ValidationError(
+      expired
+        ? `No upload was received before the upload URL expired at ${job.uploadExpiresAt.toISOString()}; create a new job`
+        : 'No upload was found for this job: PUT the file to source.upload.url (with its headers) before starting it',
+      'id',
+    );
+  }
+  if (head.sizeBytes !== job.sourceSizeBytes) {
+    return new ValidationError(
+      `The upload is ${head.sizeBytes} bytes but the job declared ${job.sourceSizeBytes} bytes; upload the declared file again`,
+      'id',
+    );
+  }
+  const declaredType = job.sourceContentType ?? 'application/octet-stream';
+  if (head.contentType !== null && head.contentType.toLowerCase() !== declaredType) {
+    return new ValidationError(`The upload's Content-Type is "${head.contentType}" but the job declared "${declaredType}"`, 'id');
+  }
+  if (head.lastModified && head.lastModified.getTime() > job.uploadExpiresAt.getTime() + 1000) {
+    return new ValidationError(`The upload arrived after the upload URL expired at ${job.uploadExpiresAt.toISOString()}; create a new job`, 'id');
+  }
+
+  const updated = await transitionJob(services.db, {
+    tenantId,
+    id,
+    from: ['AWAITING_UPLOAD'],
+    set: { status: 'QUEUED', queuedAt: new Date(), runAfter: new Date() },
+    event: { type: 'queued', detail: { sizeBytes: head.sizeBytes } },
+  });
+  if (!updated) return stateErrorAfterRace(services, tenantId, id, 'started');
+  return { job: updated, outputs: record.outputs };
+}
+
+/** Any non-terminal status -> CANCELED. A running worker learns it at its next progress report. */
+export async function cancelJob(
+  services: JobServices,
+  tenantId: string,
+  id: string,
+): Promise<JobRecord | NotFoundError | InvalidStateError> {
+  const updated = await transitionJob(services.db, {
+    tenantId,
+    id,
+    from: CANCELABLE_STATUSES,
+    set: { status: 'CANCELED', finishedAt: new Date(), leaseExpiresAt: null },
+    event: { type: 'canceled' },
+  });
+  if (!updated) return stateErrorAfterRace(services, tenantId, id, 'canceled');
+  const record = await findJob(services.db, tenantId, id);
+  return record ?? new NotFoundError('No job with this id');
+}
+
+async function stateErrorAfterRace(services: JobServices, tenantId: string, id: string, verb: string) {
+  const current = await findJob(services.db, tenantId, id);
+  if (!current) return new NotFoundError('No job with this id');
+  return new InvalidStateError(`The job is ${current.job.status} and cannot be ${verb}`, current.job.status);
+}
