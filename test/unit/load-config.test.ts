@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isLoopback, loadConfig } from '../../src/config/load-config.js';
+
+describe('loadConfig', () => {
+  it('gives the contract defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: null,
+      localMode: true,
+      maxMachines: 2,
+      workerIdleMs: 10_000,
+      apiKeys: null,
+      webhookSecret: null,
+      webhookAllowPrivate: true,
+      maxUploadBytes: 5 * 1024 ** 3,
+      uploadUrlTtlSeconds: 900,
+    });
+    expect(config.dataDir.endsWith('.data')).toBe(true);
+    expect(config.s3.endpoint).toBeNull();
+    expect(config.fly.apiToken).toBeNull();
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MAX_MACHINES: '-1', DATABASE_URL: 'mysql://x', WEBHOOK_SECRET: 'plain', S3_FORCE_PATH_STYLE: 'maybe' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'MAX_MACHINES', 'DATABASE_URL', 'WEBHOOK_SECRET', 'S3_FORCE_PATH_STYLE']) expect(message).toContain(`${name}:`);
+    expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('never echoes a URL that may carry a password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db' })).toThrow(/^(?![\s\S]*hunter2)/);
+  });
+
+  it('refuses to run without API keys on a non-loopback address, and says why', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/API_KEYS: must be set when HOST \(0\.0\.0\.0\) is not a loopback address/);
+    expect(loadConfig({ HOST: '0.0.0.0', API_KEYS: 'a-long-enough-key-123456' }).apiKeys).toEqual(['a-long-enough-key-123456']);
+  });
+
+  it('refuses short, duplicated or empty API keys', () => {
+    expect(() => loadConfig({ API_KEYS: 'short' })).toThrow(/at least 16 characters/);
+    expect(() => loadConfig({ API_KEYS: 'a-long-enough-key-123456,a-long-enough-key-123456' })).toThrow(/listed twice/);
+    expect(() => loadConfig({ API_KEYS: ' , ' })).toThrow(/lists no key/);
+  });
+
+  it('requires credentials with an external S3 endpoint, and the worker app and image with a Fly token', () => {
+    expect(() => loadConfig({ S3_ENDPOINT: 'https://s3.example.com' })).toThrow(/AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/);
+    expect(() => loadConfig({ FLY_API_TOKEN: 'fo1_x' })).toThrow(/FLY_WORKER_APP[\s\S]*FLY_WORKER_IMAGE/);
+  });
+
+  it('turns the private-webhook guard on when an external database is configured', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/ffly' }).webhookAllowPrivate).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/ffly', WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).toBe(true);
+  });
+
+  it('knows the loopback addresses', () => {
+    expect(['127.0.0.1', '127.1.2.3', '::1', 'localhost'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '::', '10.0.0.1', 'example.com'].some(isLoopback)).toBe(false);
+  });
+});
