@@ -8,6 +8,9 @@ import { createHlsRoute, HLS_ROUTE_PREFIX } from './http/hls-route.js';
 import type { Logger } from './logger.js';
 import { createResources, type Resources } from './resources.js';
 import type { Services } from './services.js';
+import { WORKER_API_PREFIX } from '../protocol/worker-api.js';
+import { createWorkerRoutes } from './http/worker-routes.js';
+import { startLeaseReaper, type LeaseReaper } from './workers/lease-reaper.js';
 
 export interface RunningServer {
   url: string;
@@ -16,6 +19,7 @@ export interface RunningServer {
   resources: Resources;
   /** Stops the HTTP server first, then background loops, then the database and store. */
   stop(): Promise<void>;
+  leaseReaper: LeaseReaper;
 }
 
 /** Starts one API instance with everything it needs; the entry point and the tests share it. */
@@ -35,7 +39,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     jobListener,
     machines: null,
   };
-  const app = buildApp(schema, services, { [HLS_ROUTE_PREFIX]: createHlsRoute(services) });
+  const workerRoutes = createWorkerRoutes(services);
+  const app = buildApp(schema, services, {
+    [HLS_ROUTE_PREFIX]: createHlsRoute(services),
+    [`${WORKER_API_PREFIX}/`]: workerRoutes,
+  });
+  const leaseReaper = startLeaseReaper(services);
   let url: string;
   try {
     url = await app.start(config.port, config.host);
@@ -50,9 +59,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     app,
     services,
     resources,
+    leaseReaper,
     stop() {
       stopping ??= (async () => {
         await app.stop();
+        workerRoutes.close();
+        await leaseReaper.stop();
         await jobListener.close();
         await resources.close();
       })();

@@ -43,6 +43,8 @@ export interface Config {
   downloadUrlTtlSeconds: number;
   leaseMs: number;
   maxAttempts: number;
+  /** First retry delay after a lost worker; doubles per attempt, with jitter. */
+  retryBaseMs: number;
   stallMs: number;
   maxDurationSeconds: number;
   logLevel: string;
@@ -141,6 +143,7 @@ export function loadConfig(env: Env): Config {
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
     leaseMs: read.integer('LEASE_MS', 30_000, 1_000, 3_600_000),
     maxAttempts: read.integer('MAX_ATTEMPTS', 3, 1, 100),
+    retryBaseMs: read.integer('RETRY_BASE_MS', 5_000, 0, 3_600_000),
     stallMs: read.integer('STALL_MS', 60_000, 1_000, 3_600_000),
     maxDurationSeconds: read.integer('MAX_DURATION_S', 4 * 3600, 1, 7 * 86_400),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),

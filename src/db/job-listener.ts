@@ -14,6 +14,8 @@ export type JobChangeListener = (change: JobChange | null) => void;
 export interface JobListener {
   /** Listens to one job's changes; returns the function that stops listening. */
   watch(jobId: string, listener: JobChangeListener): () => void;
+  /** Listens to every job's changes (e.g. claimers waiting for a job to become QUEUED). */
+  watchAll(listener: JobChangeListener): () => void;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export interface JobListener {
  */
 export async function startJobListener(sql: Sql, logger: Logger): Promise<JobListener> {
   const watchers = new Map<string, Set<JobChangeListener>>();
+  const allWatchers = new Set<JobChangeListener>();
   let connectedOnce = false;
   const subscription = await sql.listen(
     JOB_CHANNEL,
@@ -35,11 +38,13 @@ export async function startJobListener(sql: Sql, logger: Logger): Promise<JobLis
         return logger.warn({ payload }, 'ignoring a malformed job notification');
       }
       for (const listener of watchers.get(change.id) ?? []) listener(change);
+      for (const listener of allWatchers) listener(change);
     },
     () => {
       if (connectedOnce) {
         logger.info('job listener reconnected; resynchronising subscribers');
         for (const listeners of watchers.values()) for (const listener of listeners) listener(null);
+        for (const listener of allWatchers) listener(null);
       }
       connectedOnce = true;
     },
@@ -55,7 +60,13 @@ export async function startJobListener(sql: Sql, logger: Logger): Promise<JobLis
         if (listeners.size === 0) watchers.delete(jobId);
       };
     },
+    watchAll(listener) {
+      allWatchers.add(listener);
+      return () => allWatchers.delete(listener);
+    },
     async close() {
+      for (const listener of allWatchers) listener(null);
+      allWatchers.clear();
       for (const listeners of watchers.values()) for (const listener of listeners) listener(null);
       watchers.clear();
       await subscription.unlisten();

@@ -58,17 +58,18 @@ export function createObjectStore(settings: ObjectStoreSettings) {
     bucket: Bucket,
     client,
 
-    /** A PUT bound to the declared length and type: the store refuses any other body. */
-    async presignPut(key: string, options: { contentType: string; contentLength: number; expiresInSeconds: number }): Promise<PresignedRequest> {
-      const command = new PutObjectCommand({ Bucket, Key: key, ContentType: options.contentType, ContentLength: options.contentLength });
+    /** A PUT bound to the type, and to the length when given: the store refuses any other body. */
+    async presignPut(key: string, options: { contentType: string; contentLength?: number; expiresInSeconds: number }): Promise<PresignedRequest> {
+      const sized = options.contentLength !== undefined;
+      const command = new PutObjectCommand({ Bucket, Key: key, ContentType: options.contentType, ...(sized ? { ContentLength: options.contentLength } : {}) });
       const url = await getSignedUrl(client, command, {
         expiresIn: options.expiresInSeconds,
-        signableHeaders: new Set(['content-type', 'content-length']),
+        signableHeaders: new Set(sized ? ['content-type', 'content-length'] : ['content-type']),
       });
       return {
         url,
         method: 'PUT',
-        headers: { 'Content-Type': options.contentType, 'Content-Length': String(options.contentLength) },
+        headers: { 'Content-Type': options.contentType, ...(sized ? { 'Content-Length': String(options.contentLength) } : {}) },
         expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000),
       };
     },

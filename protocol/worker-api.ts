@@ -1,0 +1,96 @@
+/**
+ * The HTTP protocol between the API and its workers (JSON over HTTP, `/worker/v1/...`). Shared pure
+ * types: the worker runs on another machine and never imports the API's code.
+ *
+ * Auth: `Authorization: Bearer <machine credential>` to claim; `Bearer <job token>` for everything
+ * about one job (the token names the job and its lease).
+ */
+import type { JobSpec } from './job-spec.js';
+
+export const WORKER_API_PREFIX = '/worker/v1';
+
+export type WorkerPhase = 'DOWNLOADING' | 'PROBING' | 'TRANSCODING' | 'UPLOADING';
+
+export interface ClaimRequest {
+  /** The Fly machine the worker runs on (FLY_MACHINE_ID), recorded on the job. */
+  machineId: string | null;
+  /** How long the API may hold the request open waiting for a job (long poll), at most 25 s. */
+  waitMs: number;
+}
+
+export interface PresignedPut {
+  url: string;
+  /** Send exactly these headers. */
+  headers: Record<string, string>;
+}
+
+export interface ClaimedJob {
+  id: string;
+  /** Bearer token for this job's reports; valid for this attempt only. */
+  token: string;
+  attempt: number;
+  /** A report (progress) must arrive within this many ms or the job is taken back. */
+  leaseMs: number;
+  spec: JobSpec;
+  source: { url: string; filename: string; sizeBytes: number; contentType: string | null };
+  /** Single-file renditions with a presigned PUT each; HLS ladders and large files ask `uploads`. */
+  outputs: Array<{ name: string; fileName: string; contentType: string; upload: PresignedPut | null }>;
+  limits: { maxDurationSeconds: number; stallMs: number };
+}
+
+export interface ClaimResponse {
+  job: ClaimedJob | null;
+}
+
+export interface ProgressRequest {
+  phase: WorkerPhase;
+  percent: number;
+  speed: number | null;
+  etaSeconds: number | null;
+  outTimeSeconds: number | null;
+  sourceDurationSeconds: number | null;
+}
+
+/** `canceled`: stop ffmpeg and publish nothing. `lost`: the lease was taken back; stop. */
+export interface ReportResponse {
+  status: 'ok' | 'canceled' | 'lost';
+}
+
+export interface UploadsRequest {
+  /** Paths relative to the job's output directory, e.g. "hls/720p/segment_001.ts". */
+  files: Array<{ path: string; contentType: string; sizeBytes: number }>;
+}
+
+export interface UploadsResponse {
+  files: Array<
+    | { path: string; kind: 'single'; upload: PresignedPut }
+    | { path: string; kind: 'multipart'; uploadId: string; partSizeBytes: number; parts: Array<{ partNumber: number; url: string }> }
+  >;
+}
+
+export interface CompleteMultipartRequest {
+  path: string;
+  uploadId: string;
+  parts: Array<{ partNumber: number; etag: string }>;
+}
+
+export interface CompleteRequest {
+  outputs: Array<{ name: string; sizeBytes: number | null; durationSeconds: number | null; skippedReason: string | null }>;
+  notices: string[];
+  sourceDurationSeconds: number | null;
+}
+
+export interface FailRequest {
+  code: string;
+  message: string;
+  /** Last 4 KB of ffmpeg's stderr, with URLs and tokens removed. */
+  detail: string | null;
+}
+
+export interface ReleaseRequest {
+  reason: string;
+}
+
+/** Above this size outputs go up in parts. */
+export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
+export const MULTIPART_PART_BYTES = 16 * 1024 * 1024;

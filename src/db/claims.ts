@@ -1,0 +1,266 @@
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Database } from './client.js';
+import { notifyJobChanged } from './jobs.js';
+import { jobEventsTable, jobOutputsTable, jobsTable, type Job, type JobPhase } from './schema.js';
+
+/**
+ * The worker-facing state changes. Each is one guarded UPDATE (status and, for reports, the lease the
+ * worker holds), its event and its notification, in one transaction.
+ */
+
+/** Claims the next runnable job (priority, then age), skipping rows other claimers hold. */
+export async function claimNextJob(db: Database, options: { machineId: string | null; leaseMs: number }): Promise<Job | null> {
+  return db.transaction(async (tx) => {
+    const next = tx
+      .select({ id: jobsTable.id })
+      .from(jobsTable)
+      .where(and(eq(jobsTable.status, 'QUEUED'), lte(jobsTable.runAfter, sql`now()`)))
+      .orderBy(desc(jobsTable.priority), asc(jobsTable.createdAt), asc(jobsTable.id))
+      .limit(1)
+      .for('update', { skipLocked: true });
+    const [job] = await tx
+      .update(jobsTable)
+      .set({
+        status: 'RUNNING',
+        attempts: sql`${jobsTable.attempts} + 1`,
+        leaseId: sql`gen_random_uuid()`,
+        leaseExpiresAt: sql`now() + make_interval(secs => ${options.leaseMs / 1000})`,
+        machineId: options.machineId,
+        startedAt: sql`coalesce(${jobsTable.startedAt}, now())`,
+        progressPhase: 'DOWNLOADING',
+        progressPercent: 0,
+        progressSpeed: null,
+        progressEtaSeconds: null,
+        progressOutTimeSeconds: null,
+        progressUpdatedAt: sql`now()`,
+        version: sql`${jobsTable.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(inArray(jobsTable.id, next))
+      .returning();
+    if (!job) return null;
+    await tx.insert(jobEventsTable).values({
+      jobId: job.id,
+      type: 'claimed',
+      fromStatus: 'QUEUED',
+      toStatus: 'RUNNING',
+      attempt: job.attempts,
+      machineId: options.machineId,
+    });
+    await notifyJobChanged(tx, job);
+    return job;
+  });
+}
+
+export interface ProgressReport {
+  phase: JobPhase;
+  percent: number;
+  speed: number | null;
+  etaSeconds: number | null;
+  outTimeSeconds: number | null;
+  sourceDurationSeconds: number | null;
+}
+
+export type LeaseOutcome = { kind: 'ok'; job: Job } | { kind: 'canceled' } | { kind: 'lost' };
+
+/**
+ * Records progress and extends the lease (every report is the heartbeat). Percent never decreases
+ * within an attempt. A worker whose lease was taken back learns it is "lost"; a canceled job, "canceled".
+ */
+export async function recordProgress(
+  db: Database,
+  lease: { jobId: string; leaseId: string; leaseMs: number },
+  report: ProgressReport,
+  options: { notify: boolean },
+): Promise<LeaseOutcome> {
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .update(jobsTable)
+      .set({
+        progressPhase: report.phase,
+        progressPercent: sql`greatest(coalesce(${jobsTable.progressPercent}, 0), ${report.percent})`,
+        progressSpeed: report.speed,
+        progressEtaSeconds: report.etaSeconds,
+        progressOutTimeSeconds: report.outTimeSeconds,
+        progressUpdatedAt: sql`now()`,
+        sourceDurationSeconds: sql`coalesce(${report.sourceDurationSeconds}, ${jobsTable.sourceDurationSeconds})`,
+        leaseExpiresAt: sql`now() + make_interval(secs => ${lease.leaseMs / 1000})`,
+        version: sql`${jobsTable.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(jobsTable.id, lease.jobId), eq(jobsTable.leaseId, lease.leaseId), eq(jobsTable.status, 'RUNNING')))
+      .returning();
+    if (job) {
+      if (options.notify) await notifyJobChanged(tx, job);
+      return { kind: 'ok', job };
+    }
+    return leaseProblem(tx, lease);
+  });
+}
+
+async function leaseProblem(db: Pick<Database, 'select'>, lease: { jobId: string; leaseId: string }): Promise<LeaseOutcome> {
+  const [current] = await db
+    .select({ status: jobsTable.status, leaseId: jobsTable.leaseId })
+    .from(jobsTable)
+    .where(eq(jobsTable.id, lease.jobId));
+  return current?.status === 'CANCELED' ? { kind: 'canceled' } : { kind: 'lost' };
+}
+
+export interface CompletedOutput {
+  name: string;
+  sizeBytes: number | null;
+  durationSeconds: number | null;
+  skippedReason: string | null;
+}
+
+/** RUNNING -> COMPLETED for the worker that holds the lease; fills in the renditions. */
+export async function completeJob(
+  db: Database,
+  lease: { jobId: string; leaseId: string },
+  result: { outputs: CompletedOutput[]; notices: string[]; sourceDurationSeconds: number | null },
+): Promise<LeaseOutcome> {
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .update(jobsTable)
+      .set({
+        status: 'COMPLETED',
+        progressPhase: 'DONE',
+        progressPercent: 100,
+        progressEtaSeconds: 0,
+        progressUpdatedAt: sql`now()`,
+        finishedAt: sql`now()`,
+        leaseExpiresAt: null,
+        notices: result.notices,
+        sourceDurationSeconds: sql`coalesce(${result.sourceDurationSeconds}, ${jobsTable.sourceDurationSeconds})`,
+        version: sql`${jobsTable.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(jobsTable.id, lease.jobId), eq(jobsTable.leaseId, lease.leaseId), eq(jobsTable.status, 'RUNNING')))
+      .returning();
+    if (!job) return leaseProblem(tx, lease);
+    for (const output of result.outputs) {
+      await tx
+        .update(jobOutputsTable)
+        .set({ sizeBytes: output.sizeBytes, durationSeconds: output.durationSeconds, skippedReason: output.skippedReason })
+        .where(and(eq(jobOutputsTable.jobId, job.id), eq(jobOutputsTable.name, output.name)));
+    }
+    await tx.insert(jobEventsTable).values({ jobId: job.id, type: 'completed', fromStatus: 'RUNNING', toStatus: 'COMPLETED', attempt: job.attempts, machineId: job.machineId });
+    await notifyJobChanged(tx, job);
+    return { kind: 'ok', job };
+  });
+}
+
+/** RUNNING -> FAILED with the worker's code, message and (redacted) ffmpeg stderr tail. */
+export async function failJob(
+  db: Database,
+  lease: { jobId: string; leaseId: string },
+  failure: { code: string; message: string; detail: string | null },
+): Promise<LeaseOutcome> {
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .update(jobsTable)
+      .set({
+        status: 'FAILED',
+        errorCode: failure.code,
+        errorMessage: failure.message,
+        errorDetail: failure.detail,
+        finishedAt: sql`now()`,
+        leaseExpiresAt: null,
+        version: sql`${jobsTable.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(jobsTable.id, lease.jobId), eq(jobsTable.leaseId, lease.leaseId), eq(jobsTable.status, 'RUNNING')))
+      .returning();
+    if (!job) return leaseProblem(tx, lease);
+    await tx.insert(jobEventsTable).values({
+      jobId: job.id,
+      type: 'failed',
+      fromStatus: 'RUNNING',
+      toStatus: 'FAILED',
+      attempt: job.attempts,
+      machineId: job.machineId,
+      detail: { code: failure.code, message: failure.message },
+    });
+    await notifyJobChanged(tx, job);
+    return { kind: 'ok', job };
+  });
+}
+
+/** A worker shutting down hands its job back: QUEUED again, and the attempt does not count. */
+export async function releaseJob(db: Database, lease: { jobId: string; leaseId: string }, reason: string): Promise<LeaseOutcome> {
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .update(jobsTable)
+      .set({
+        status: 'QUEUED',
+        attempts: sql`greatest(${jobsTable.attempts} - 1, 0)`,
+        leaseId: null,
+        leaseExpiresAt: null,
+        runAfter: sql`now()`,
+        progressPhase: null,
+        progressPercent: null,
+        version: sql`${jobsTable.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(jobsTable.id, lease.jobId), eq(jobsTable.leaseId, lease.leaseId), eq(jobsTable.status, 'RUNNING')))
+      .returning();
+    if (!job) return leaseProblem(tx, lease);
+    await tx.insert(jobEventsTable).values({ jobId: job.id, type: 'released', fromStatus: 'RUNNING', toStatus: 'QUEUED', attempt: job.attempts, machineId: job.machineId, detail: { reason } });
+    await notifyJobChanged(tx, job);
+    return { kind: 'ok', job };
+  });
+}
+
+/**
+ * Takes back RUNNING jobs whose lease expired (no heartbeat for LEASE_MS): QUEUED again with a
+ * backoff, or FAILED with WORKER_LOST once the attempts are spent. Safe to run on every instance at
+ * once (SKIP LOCKED). Returns the jobs it changed, with the machine each was lost on.
+ */
+export async function reapExpiredLeases(
+  db: Database,
+  options: { maxAttempts: number; retryBaseMs: number; limit?: number },
+): Promise<Array<{ job: Job; lostMachineId: string | null }>> {
+  return db.transaction(async (tx) => {
+    const expired = await tx
+      .select({ id: jobsTable.id, machineId: jobsTable.machineId })
+      .from(jobsTable)
+      .where(and(eq(jobsTable.status, 'RUNNING'), lte(jobsTable.leaseExpiresAt, sql`now()`)))
+      .limit(options.limit ?? 100)
+      .for('update', { skipLocked: true });
+    const results: Array<{ job: Job; lostMachineId: string | null }> = [];
+    for (const { id, machineId } of expired) {
+      const exhausted = sql`${jobsTable.attempts} >= ${options.maxAttempts}`;
+      // Exponential backoff with jitter: base * 2^(attempts-1) * [0.5, 1.5), capped at 5 minutes.
+      const backoff = sql`least(300000, ${options.retryBaseMs} * power(2, greatest(${jobsTable.attempts} - 1, 0)) * (0.5 + random()))`;
+      const [job] = await tx
+        .update(jobsTable)
+        .set({
+          status: sql`case when ${exhausted} then 'FAILED' else 'QUEUED' end`,
+          errorCode: sql`case when ${exhausted} then 'WORKER_LOST' else ${jobsTable.errorCode} end`,
+          errorMessage: sql`case when ${exhausted} then ${`The worker stopped reporting ${options.maxAttempts} times; giving up`} else ${jobsTable.errorMessage} end`,
+          finishedAt: sql`case when ${exhausted} then now() else null end`,
+          runAfter: sql`now() + make_interval(secs => ${backoff} / 1000.0)`,
+          leaseId: null,
+          leaseExpiresAt: null,
+          progressPhase: null,
+          progressPercent: null,
+          version: sql`${jobsTable.version} + 1`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(jobsTable.id, id))
+        .returning();
+      if (!job) continue;
+      await tx.insert(jobEventsTable).values({
+        jobId: id,
+        type: 'lease_expired',
+        fromStatus: 'RUNNING',
+        toStatus: job.status,
+        attempt: job.attempts,
+        machineId,
+      });
+      await notifyJobChanged(tx, job);
+      results.push({ job, lostMachineId: machineId });
+    }
+    return results;
+  });
+}

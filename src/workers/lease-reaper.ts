@@ -1,0 +1,45 @@
+import { reapExpiredLeases } from '../db/claims.js';
+import type { Job } from '../db/schema.js';
+import type { Services } from '../services.js';
+
+export interface LeaseReaper {
+  /** Runs one sweep now (tests, and the first sweep at start). */
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Every API instance sweeps for RUNNING jobs whose worker stopped reporting (lease expired) and hands
+ * them back (or fails them after MAX_ATTEMPTS). Sweeps are cheap and SKIP LOCKED, so instances never
+ * block each other; a sweep every few seconds finds a dead worker's job within LEASE_MS plus that.
+ */
+export function startLeaseReaper(
+  services: Pick<Services, 'db' | 'config' | 'logger'>,
+  options: { intervalMs?: number; onLost?: (job: Job, machineId: string | null) => void } = {},
+): LeaseReaper {
+  const { db, config, logger } = services;
+  let running: Promise<number> | null = null;
+  const sweep = (): Promise<number> => {
+    running ??= reapExpiredLeases(db, { maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs })
+      .then((reaped) => {
+        for (const { job, lostMachineId } of reaped) {
+          logger.warn({ jobId: job.id, machineId: lostMachineId, attempts: job.attempts, status: job.status }, 'worker lost: lease expired');
+          options.onLost?.(job, lostMachineId);
+        }
+        return reaped.length;
+      })
+      .finally(() => (running = null));
+    return running;
+  };
+  const timer = setInterval(() => {
+    sweep().catch((error: unknown) => logger.error({ err: error }, 'lease sweep failed'));
+  }, options.intervalMs ?? 5_000);
+  timer.unref();
+  return {
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await running?.catch(() => {});
+    },
+  };
+}
