@@ -75,7 +75,18 @@ export interface CompleteMultipartRequest {
 }
 
 export interface CompleteRequest {
-  outputs: Array<{ name: string; sizeBytes: number | null; durationSeconds: number | null; skippedReason: string | null }>;
+  /**
+   * Every rendition of the claim, produced or skipped (with the reason), plus any rendition the worker
+   * produced instead (e.g. "web-480p" when every requested quality was above a 480p source): those
+   * carry their output index, file name and content type.
+   */
+  outputs: Array<{
+    name: string;
+    sizeBytes: number | null;
+    durationSeconds: number | null;
+    skippedReason: string | null;
+    substitute?: { outputIndex: number; fileName: string; contentType: string };
+  }>;
   notices: string[];
   sourceDurationSeconds: number | null;
 }

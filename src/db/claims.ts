@@ -111,6 +111,8 @@ export interface CompletedOutput {
   sizeBytes: number | null;
   durationSeconds: number | null;
   skippedReason: string | null;
+  /** A rendition the job did not list, produced in place of skipped ones of the same output. */
+  substitute?: { outputIndex: number; key: string; contentType: string };
 }
 
 /** RUNNING -> COMPLETED for the worker that holds the lease; fills in the renditions. */
@@ -138,7 +140,26 @@ export async function completeJob(
       .where(and(eq(jobsTable.id, lease.jobId), eq(jobsTable.leaseId, lease.leaseId), eq(jobsTable.status, 'RUNNING')))
       .returning();
     if (!job) return leaseProblem(tx, lease);
+    const spec = job.spec.outputs;
     for (const output of result.outputs) {
+      if (output.substitute) {
+        // Placed where its output's first rendition stands, so outputs stay in request order.
+        const prefix = spec[output.substitute.outputIndex]?.name ?? output.name;
+        const [sibling] = await tx
+          .select({ position: sql<number>`min(${jobOutputsTable.position})` })
+          .from(jobOutputsTable)
+          .where(and(eq(jobOutputsTable.jobId, job.id), sql`(${jobOutputsTable.name} = ${prefix} or ${jobOutputsTable.name} like ${`${prefix}-%`})`));
+        await tx.insert(jobOutputsTable).values({
+          jobId: job.id,
+          position: (sibling?.position ?? 1000) + 1,
+          name: output.name,
+          contentType: output.substitute.contentType,
+          key: output.substitute.key,
+          sizeBytes: output.sizeBytes,
+          durationSeconds: output.durationSeconds,
+        });
+        continue;
+      }
       await tx
         .update(jobOutputsTable)
         .set({ sizeBytes: output.sizeBytes, durationSeconds: output.durationSeconds, skippedReason: output.skippedReason })

@@ -52,6 +52,9 @@ const completeBody = z.object({
       sizeBytes: z.number().int().min(0).nullable(),
       durationSeconds: z.number().min(0).nullable(),
       skippedReason: z.string().max(500).nullable(),
+      substitute: z
+        .object({ outputIndex: z.number().int().min(0).max(9), fileName: filePath, contentType: z.string().max(100) })
+        .optional(),
     }),
   ),
   notices: z.array(z.string().max(500)).max(50),
@@ -219,14 +222,24 @@ export function createWorkerRoutes(services: Services) {
   /** Checks the published renditions are really in the store before the job says COMPLETED. */
   async function complete(lease: { jobId: string; leaseId: string }, body: z.infer<typeof completeBody>): Promise<LeaseOutcome> {
     const outputs = await services.db.select().from(jobOutputsTable).where(eq(jobOutputsTable.jobId, lease.jobId));
+    const keys = new Map(outputs.map((output) => [output.name, output.key]));
     for (const output of outputs) {
-      const reported = body.outputs.find((candidate) => candidate.name === output.name);
-      if (!reported) throw new RequestError(400, `Output "${output.name}" was not reported`);
-      if (reported.skippedReason !== null) continue;
-      const head = await services.store.head(output.key);
-      if (!head || head.sizeBytes === 0) throw new RequestError(409, `Output "${output.name}" is not in the store`);
+      if (!body.outputs.some((candidate) => candidate.name === output.name)) throw new RequestError(400, `Output "${output.name}" was not reported`);
     }
-    return completeJob(services.db, lease, body);
+    for (const reported of body.outputs) {
+      if (reported.skippedReason !== null) continue;
+      if (!keys.has(reported.name) && !reported.substitute) throw new RequestError(400, `Output "${reported.name}" is not one of the job's`);
+      const key = keys.get(reported.name) ?? outputKey(lease.jobId, reported.substitute!.fileName);
+      const head = await services.store.head(key);
+      if (!head || head.sizeBytes === 0) throw new RequestError(409, `Output "${reported.name}" is not in the store`);
+    }
+    return completeJob(services.db, lease, {
+      ...body,
+      outputs: body.outputs.map((output) => ({
+        ...output,
+        substitute: output.substitute && keys.has(output.name) ? undefined : output.substitute && { ...output.substitute, key: outputKey(lease.jobId, output.substitute.fileName) },
+      })),
+    });
   }
 
   return Object.assign(handle, {

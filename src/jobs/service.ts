@@ -8,6 +8,9 @@ import { hashInput, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import { outputKey, sourceKey } from './keys.js';
 import { randomUUID } from 'node:crypto';
 
+/** Spacing of rendition positions; see completeJob for the renditions placed between. */
+export const RENDITION_POSITION_GAP = 10;
+
 export const CANCELABLE_STATUSES = ['AWAITING_UPLOAD', 'QUEUED', 'RUNNING'] as const satisfies readonly JobStatus[];
 
 type JobServices = Pick<Services, 'db' | 'store' | 'config' | 'logger'> & {
@@ -49,8 +52,9 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       sourceKey: sourceKey(id, validated.source.objectName),
       uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000),
     },
-    expandRenditions(validated.spec).map((rendition, position) => ({
-      position,
+    expandRenditions(validated.spec).map((rendition, index) => ({
+      // Gaps leave room for a rendition the worker substitutes (a quality that fits a small source).
+      position: index * RENDITION_POSITION_GAP,
       name: rendition.name,
       contentType: rendition.contentType,
       key: outputKey(id, rendition.fileName),

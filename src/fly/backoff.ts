@@ -1,0 +1,43 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Exponential backoff bounds. */
+export interface BackoffOptions {
+  /** Delay before the first retry, before jitter. @default 250 */
+  baseMs: number;
+  /** Largest delay, before jitter. @default 5000 */
+  maxMs: number;
+}
+
+/** The client policy the research notes suggest: base 200-500 ms, cap about 5 s. */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 5_000 };
+
+/**
+ * The delay before retry number `attempt` (0 for the first retry): exponential, capped, with "equal
+ * jitter" (half fixed, half random) so that clients that failed together do not retry together, while
+ * the delay still grows.
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/**
+ * Milliseconds asked for by a `Retry-After` header (delta-seconds or an HTTP date), if any. Fly does
+ * not document sending it on 429, so this is honoured when present and never relied upon.
+ */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1_000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  }
+}

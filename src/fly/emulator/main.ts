@@ -1,0 +1,56 @@
+/**
+ * `npm run fly:emulator`: the emulator on its own, for several API instances to share
+ * (`FLY_API_URL=http://127.0.0.1:<port>`, any `FLY_API_TOKEN`). Its machines run the local transcoder.
+ *
+ * Environment: `FLY_EMULATOR_PORT` (default 4280, the port of Fly's internal Machines API),
+ * `DATA_DIR` (state in `$DATA_DIR/fly-emulator`, default `./.data`), `FLY_REGION` (default `local`),
+ * and the `FLY_EMULATOR_*` fault knobs described in `options.ts`.
+ */
+import { resolve } from 'node:path';
+import { createLogger } from '../../logger.js';
+import { createFlyEmulator } from './emulator.js';
+import { emulatorOptionsFromEnv } from './options.js';
+import { localTranscoderCommand } from './transcoder-command.js';
+
+const DEFAULT_PORT = 4280;
+/** The whole shutdown, machines included, must fit in this. */
+const SHUTDOWN_DEADLINE_MS = 5_000;
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const port = Number(env.FLY_EMULATOR_PORT || DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`FLY_EMULATOR_PORT must be a port number, got "${env.FLY_EMULATOR_PORT}"`);
+  const logger = createLogger();
+  const emulator = await createFlyEmulator({
+    ...emulatorOptionsFromEnv(env),
+    dataDir: resolve(env.DATA_DIR || '.data', 'fly-emulator'),
+    port,
+    region: env.FLY_REGION || 'local',
+    machineCommand: localTranscoderCommand(),
+    shutdownGraceMs: SHUTDOWN_DEADLINE_MS - 2_000,
+    logger,
+  });
+  logger.info(`point API instances at it with FLY_API_URL=${emulator.url} and any FLY_API_TOKEN`);
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'shutting down the Fly emulator');
+    setTimeout(() => {
+      logger.error('Fly emulator shutdown took too long; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    emulator.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'Fly emulator shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

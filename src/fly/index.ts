@@ -1,0 +1,24 @@
+/**
+ * Fly Machines: the API client the scheduler uses, its error predicates and wire types. The local
+ * emulator lives in `./emulator/` and is imported from there, so production code never loads it.
+ */
+export { createFlyClient, FLY_API_URL, type FlyClientOptions } from './client.js';
+export * from './client-types.js';
+export type { CreateReconcileOptions } from './create-machine.js';
+export { formatDuration, parseDuration } from './duration.js';
+export {
+  FlyApiError,
+  FlyNetworkError,
+  isCapacityError,
+  isFlyApiError,
+  isLeaseConflict,
+  isNotFound,
+  isVersionReplaced,
+  isWaitTimeout,
+} from './errors.js';
+export { latestExit, type MachineExit } from './exit.js';
+export { FlyResponseShapeError } from './parse.js';
+export { FLY_RATE_LIMITS, type FlyAction, type RateLimit, type RateLimits } from './rate-limit.js';
+export type * from './types.js';
+export { MACHINE_STATES, SETTLED_STATES } from './types.js';
+export { ulid } from './ulid.js';

@@ -1,0 +1,129 @@
+/**
+ * One Machines API call: authorization, lease nonce, client-side rate limiting, per-attempt timeout,
+ * error decoding and the retry policy. The retry rules follow flyctl's `IsTransientFlapsError` (408,
+ * 429, 5xx and transport errors), except that a call which may already have taken effect is retried
+ * only on 429, which means the request was refused before anything happened.
+ */
+import type { Logger } from 'pino';
+import { authorizationHeader } from './auth.js';
+import { backoffDelay, type BackoffOptions, retryAfterMs, sleep } from './backoff.js';
+import { FlyApiError, FlyNetworkError } from './errors.js';
+import type { FlyAction, RateLimiter } from './rate-limit.js';
+
+/**
+ * `idempotent`: retry 408, 429, 5xx and network errors (repeating the call is harmless).
+ * `unsafe`: retry 429 only; any other failure may hide a call that took effect.
+ */
+export type RetryMode = 'idempotent' | 'unsafe';
+
+export interface FlyRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path under `/v1/apps/{app}`, e.g. `/machines/{id}/start`. */
+  path: string;
+  /** The rate-limit bucket; scoped by `machineId`, or by the app when there is none. */
+  action: FlyAction;
+  machineId?: string;
+  query?: URLSearchParams;
+  body?: unknown;
+  /** Sent as `fly-machine-lease-nonce`. */
+  nonce?: string;
+  retry: RetryMode;
+  /** Statuses retried on top of the mode's own, e.g. 412 "not fully stopped yet" on start. */
+  retryStatuses?: readonly number[];
+  /** Keep retrying 404 until this time (epoch ms): a machine just created may not be visible yet. */
+  retryNotFoundUntil?: number;
+  /** Overrides the transport's per-attempt timeout (wait long polls need more than 60 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface FlyResponse {
+  status: number;
+  body: unknown;
+  requestId: string | undefined;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  token: string;
+  appName: string;
+  fetch: typeof fetch;
+  logger: Logger;
+  rateLimiter: RateLimiter | undefined;
+  backoff: BackoffOptions;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+}
+
+export type Transport = (request: FlyRequest) => Promise<FlyResponse>;
+
+export function createTransport(options: TransportOptions): Transport {
+  const authorization = authorizationHeader(options.token);
+  const root = `${options.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/apps/${encodeURIComponent(options.appName)}`;
+
+  async function attempt(request: FlyRequest): Promise<FlyResponse> {
+    const query = request.query?.size ? `?${request.query.toString()}` : '';
+    const headers: Record<string, string> = { authorization, accept: 'application/json', 'user-agent': 'ffly' };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.nonce) headers['fly-machine-lease-nonce'] = request.nonce;
+    const timeout = AbortSignal.timeout(request.timeoutMs ?? options.requestTimeoutMs);
+    const response = await options.fetch(`${root}${request.path}${query}`, {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+    });
+    const text = await response.text();
+    const requestId = response.headers.get('fly-request-id') ?? undefined;
+    const body = parseBody(text);
+    if (response.ok) return { status: response.status, body, requestId };
+    const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+    throw new FlyApiError({ status: response.status, method: request.method, path: request.path, requestId, body, retryAfterMs: retryAfter });
+  }
+
+  return async function send(request) {
+    for (let attemptIndex = 0; ; attemptIndex += 1) {
+      await options.rateLimiter?.acquire(request.action, request.machineId ?? options.appName, request.signal);
+      try {
+        return await attempt(request);
+      } catch (caught) {
+        if (request.signal?.aborted) throw request.signal.reason;
+        const error = caught instanceof FlyApiError ? caught : new FlyNetworkError(request.method, request.path, caught);
+        const delayMs = retryDelay(request, error, attemptIndex, options);
+        if (delayMs === undefined) throw error;
+        const status = error instanceof FlyApiError ? error.status : undefined;
+        // A fresh machine's 404 and a 429 are expected on a healthy day; the rest deserve attention.
+        const level = status === 404 || status === 429 ? 'debug' : 'warn';
+        options.logger[level]({ method: request.method, path: request.path, status, attempt: attemptIndex + 1, delayMs: Math.round(delayMs) }, `Fly API call failed, retrying: ${error.message}`);
+        await sleep(delayMs, request.signal);
+      }
+    }
+  };
+}
+
+/** Milliseconds to wait before the next attempt, or undefined when the error is final. */
+function retryDelay(request: FlyRequest, error: FlyApiError | FlyNetworkError, attemptIndex: number, options: TransportOptions): number | undefined {
+  const backoff = backoffDelay(attemptIndex, options.backoff);
+  if (error instanceof FlyApiError && error.status === 404) {
+    const until = request.retryNotFoundUntil ?? 0;
+    return Date.now() + backoff < until ? backoff : undefined;
+  }
+  if (attemptIndex + 1 >= options.maxAttempts) return undefined;
+  if (error instanceof FlyNetworkError) return request.retry === 'idempotent' ? backoff : undefined;
+  if (error.status === 429) {
+    // Retry-After is honoured but bounded, so a confused server cannot park the caller for minutes.
+    return error.retryAfterMs === undefined ? backoff : Math.min(error.retryAfterMs, options.backoff.maxMs * 4);
+  }
+  if (request.retryStatuses?.includes(error.status)) return backoff;
+  const transient = error.status === 408 || error.status >= 500;
+  return transient && request.retry === 'idempotent' ? backoff : undefined;
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

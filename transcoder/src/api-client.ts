@@ -1,0 +1,73 @@
+import {
+  WORKER_API_PREFIX,
+  type ClaimedJob,
+  type ClaimResponse,
+  type CompleteMultipartRequest,
+  type CompleteRequest,
+  type FailRequest,
+  type ProgressRequest,
+  type ReportResponse,
+  type UploadsRequest,
+  type UploadsResponse,
+} from '../../protocol/worker-api.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/**
+ * The worker's only way to the API: JSON over HTTP with its machine credential (to claim) or the job
+ * token (for everything about one job). Network errors and 5xx are retried with backoff; a 409 on a
+ * report means the lease is gone and is returned as `lost`, not thrown.
+ */
+export function createApiClient(options: { apiUrl: string; credential: string; fetch?: typeof fetch }) {
+  const base = `${options.apiUrl.replace(/\/+$/, '')}${WORKER_API_PREFIX}`;
+  const doFetch = options.fetch ?? fetch;
+
+  async function post<T>(path: string, token: string, body: unknown, { retries = 4, timeoutMs = 30_000, signal }: { retries?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await doFetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+        });
+        const payload = (await response.json().catch(() => ({}))) as { error?: string };
+        if (response.ok || response.status === 409) return payload as T;
+        if (response.status < 500 || attempt >= retries) throw new ApiError(response.status, payload.error ?? `HTTP ${response.status}`);
+      } catch (error) {
+        if (error instanceof ApiError || signal?.aborted || attempt >= retries) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random())));
+    }
+  }
+
+  return {
+    /** Long-polls for a job; null when none came within `waitMs`. */
+    async claim(machineId: string | null, waitMs: number, signal?: AbortSignal): Promise<ClaimedJob | null> {
+      const response = await post<ClaimResponse>('/claim', options.credential, { machineId, waitMs }, { timeoutMs: waitMs + 15_000, signal });
+      return response.job;
+    },
+    forJob(job: ClaimedJob) {
+      const jobPath = `/jobs/${job.id}`;
+      return {
+        progress: (report: ProgressRequest) => post<ReportResponse>(`${jobPath}/progress`, job.token, report, { retries: 1, timeoutMs: 10_000 }),
+        uploads: (request: UploadsRequest) => post<UploadsResponse>(`${jobPath}/uploads`, job.token, request),
+        completeMultipart: (request: CompleteMultipartRequest) => post<{ status: string }>(`${jobPath}/uploads/complete`, job.token, request),
+        complete: (request: CompleteRequest) => post<ReportResponse>(`${jobPath}/complete`, job.token, request),
+        fail: (request: FailRequest) => post<ReportResponse>(`${jobPath}/fail`, job.token, request),
+        release: (reason: string) => post<ReportResponse>(`${jobPath}/release`, job.token, { reason }, { retries: 1, timeoutMs: 2_000 }),
+      };
+    },
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+export type JobApi = ReturnType<ApiClient['forJob']>;

@@ -1,0 +1,74 @@
+/**
+ * The worker on a Fly Machine: claims jobs from the API over HTTP and runs them until it has had
+ * nothing to do for WORKER_IDLE_MS, then exits 0 so the machine stops (and can be started again).
+ * SIGTERM/SIGINT stop ffmpeg, hand the running job back and exit within 5 s.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { createApiClient } from './api-client.js';
+import { createLog } from './log.js';
+import { runJob } from './run-job.js';
+
+const SHUTDOWN_BUDGET_MS = 4_500;
+
+async function main(): Promise<number> {
+  const env = process.env;
+  const apiUrl = env.API_URL;
+  const credential = env.WORKER_TOKEN;
+  if (!apiUrl || !credential) {
+    console.error('API_URL and WORKER_TOKEN must be set (the scheduler sets them on every worker machine)');
+    return 2;
+  }
+  const machineId = env.FLY_MACHINE_ID ?? null;
+  const idleMs = Number(env.WORKER_IDLE_MS ?? 10_000);
+  const workDir = env.WORK_DIR ?? path.join(os.tmpdir(), 'ffly-work');
+  const log = createLog({ machineId }, env.LOG_LEVEL ?? 'info');
+  const api = createApiClient({ apiUrl, credential });
+
+  const shutdown = new AbortController();
+  let current: Promise<unknown> | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shutdown.signal.aborted) return;
+    log('info', 'stopping', { signal });
+    shutdown.abort();
+    setTimeout(() => process.exit(0), SHUTDOWN_BUDGET_MS).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let idleSince = Date.now();
+  log('info', 'worker started', { idleMs });
+  while (!shutdown.signal.aborted) {
+    const remaining = idleMs - (Date.now() - idleSince);
+    if (remaining <= 0) {
+      log('info', 'idle: exiting so the machine stops');
+      return 0;
+    }
+    let job;
+    try {
+      job = await api.claim(machineId, Math.min(remaining, 20_000), shutdown.signal);
+    } catch (error) {
+      if (shutdown.signal.aborted) break;
+      log('warn', 'claim failed; retrying', { err: String(error) });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      continue;
+    }
+    if (!job) continue;
+    const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
+    jobLog('info', 'claimed job');
+    current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal });
+    const outcome = await current;
+    current = null;
+    jobLog('info', 'job finished', { outcome });
+    idleSince = Date.now();
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,109 @@
+import { execa, ExecaError } from 'execa';
+import { resolveBinaries } from './binaries.js';
+import { MediaError } from './errors.js';
+import { createProgressParser, type ProgressSnapshot } from './progress.js';
+import { StderrTail } from './stderr-tail.js';
+
+export interface RunFfmpegOptions {
+  /** Defaults to the binary found by `resolveBinaries()`; tests pass stand-in scripts. */
+  ffmpegPath?: string;
+  /** Aborting it stops ffmpeg (SIGTERM, then SIGKILL after `killGraceMs`); the run ends with CANCELED. */
+  signal?: AbortSignal;
+  /** Called for every progress block, in order. Must not throw. */
+  onProgress?: (snapshot: ProgressSnapshot) => void;
+  /** ffmpeg is killed (STALLED) when no progress block moves forward for this long. @default 120_000 */
+  stallMs?: number;
+  /** Delay between SIGTERM and SIGKILL. @default 5_000 */
+  killGraceMs?: number;
+}
+
+export interface RunFfmpegResult {
+  /** The last progress block ffmpeg printed. */
+  lastProgress: ProgressSnapshot | null;
+  /** The redacted end of stderr, for logs: warnings can matter even when ffmpeg succeeds. */
+  stderrTail: string;
+  durationMs: number;
+}
+
+/**
+ * Runs ffmpeg with `args` (which must include `-progress pipe:1`, as buildFfmpegArgs' do), reporting
+ * progress and enforcing cancellation and a stall watchdog. Resolving means ffmpeg exited 0, which does
+ * NOT prove the outputs are complete: call verifyOutputs before publishing them.
+ *
+ * @throws MediaError CANCELED, STALLED or FFMPEG_FAILED, with the redacted stderr tail attached.
+ */
+export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptions = {}): Promise<RunFfmpegResult> {
+  if (options.signal?.aborted) throw new MediaError('CANCELED', 'The job was canceled.');
+  const stallMs = options.stallMs ?? 120_000;
+  const binary = options.ffmpegPath ?? (await resolveBinaries()).ffmpeg;
+  const stall = new AbortController();
+  const cancelSignal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+
+  const subprocess = execa(binary, args, {
+    cancelSignal,
+    forceKillAfterDelay: options.killGraceMs ?? 5_000,
+    stdin: 'ignore',
+    // Progress is consumed line by line and stderr through a bounded tail: nothing grows without limit.
+    buffer: false,
+  });
+  const stderr = new StderrTail();
+  subprocess.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+  // The watchdog restarts only when a block moves forward, so ffmpeg printing the same position over
+  // and over (a blocked input, a wedged filter) still counts as a stall.
+  let watchdog = setTimeout(() => stall.abort(), stallMs);
+  const parser = createProgressParser();
+  let lastProgress: ProgressSnapshot | null = null;
+  try {
+    for await (const line of subprocess.iterable({ from: 'stdout' })) {
+      const snapshot = parser.push(line);
+      if (!snapshot) continue;
+      if (movedForward(snapshot, lastProgress)) {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => stall.abort(), stallMs);
+      }
+      lastProgress = snapshot;
+      options.onProgress?.(snapshot);
+    }
+    const result = await subprocess;
+    return { lastProgress, stderrTail: stderr.text(), durationMs: result.durationMs };
+  } catch (error) {
+    if (!(error instanceof ExecaError)) {
+      // onProgress threw: do not leave ffmpeg running behind the caller's back.
+      subprocess.kill();
+      await subprocess.catch(() => undefined);
+      throw error;
+    }
+    throw toMediaError(error, { stalled: stall.signal.aborted, stallMs, stderr });
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+function movedForward(snapshot: ProgressSnapshot, previous: ProgressSnapshot | null): boolean {
+  if (previous === null) return true;
+  const grew = (key: 'outTimeSeconds' | 'frame' | 'totalSizeBytes'): boolean =>
+    (snapshot[key] ?? -1) > (previous[key] ?? -1);
+  return grew('outTimeSeconds') || grew('frame') || grew('totalSizeBytes');
+}
+
+function toMediaError(
+  error: ExecaError,
+  context: { stalled: boolean; stallMs: number; stderr: StderrTail },
+): MediaError {
+  const stderrTail = context.stderr.text();
+  if (context.stalled) {
+    const seconds = Math.round(context.stallMs / 1000);
+    return new MediaError('STALLED', `Transcoding made no progress for ${seconds} s and was stopped.`, {
+      stderrTail,
+      cause: error,
+    });
+  }
+  if (error.isCanceled) return new MediaError('CANCELED', 'The job was canceled.', { stderrTail, cause: error });
+  if (error.code === 'ENOENT' || error.code === 'EACCES') {
+    return new MediaError('FFMPEG_FAILED', 'ffmpeg could not be started.', { stderrTail, cause: error });
+  }
+  const exit = error.signal ? `killed by ${error.signal}` : `exit code ${error.exitCode}`;
+  const reason = context.stderr.lastLine() ?? exit;
+  return new MediaError('FFMPEG_FAILED', `Transcoding failed: ${reason}`, { stderrTail, cause: error });
+}

@@ -1,0 +1,58 @@
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { FfmpegPlan } from './plan.js';
+import { combineRuns, computeProgress, type ProgressReport, type ProgressSnapshot } from './progress.js';
+import { runFfmpeg, type RunFfmpegOptions } from './run-ffmpeg.js';
+
+export interface RunPlanOptions extends Omit<RunFfmpegOptions, 'onProgress'> {
+  /** Called whenever the job's progress changes; percent stays below 100 until verification. */
+  onProgress?: (report: ProgressReport) => void;
+  /** How many ffmpeg processes may run at once. @default os.availableParallelism() */
+  concurrency?: number;
+}
+
+/**
+ * Runs every ffmpeg process of a plan: creates the directories it needs, runs the processes (several
+ * at once for audio-only jobs), and folds their progress into one report against the source duration.
+ * The first failure stops the other processes and is rethrown. Call verifyOutputs afterwards.
+ *
+ * @throws MediaError CANCELED, STALLED or FFMPEG_FAILED (from runFfmpeg).
+ */
+export async function runPlan(plan: FfmpegPlan, outputDir: string, options: RunPlanOptions = {}): Promise<void> {
+  await mkdir(outputDir, { recursive: true });
+  for (const directory of plan.directories) await mkdir(path.join(outputDir, directory), { recursive: true });
+
+  const stopOthers = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stopOthers.signal]) : stopOthers.signal;
+  const latest: Array<ProgressSnapshot | null> = plan.runs.map(() => null);
+  let report: ProgressReport | null = null;
+  const onSnapshot = (index: number, snapshot: ProgressSnapshot): void => {
+    latest[index] = snapshot;
+    const combined = combineRuns(latest, plan.sourceDurationSeconds);
+    if (!combined) return;
+    const next = computeProgress(combined, plan.sourceDurationSeconds, report);
+    if (next.percent !== report?.percent || next.speed !== report.speed) options.onProgress?.(next);
+    report = next;
+  };
+
+  let nextRun = 0;
+  const failures: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    for (let index = nextRun++; index < plan.runs.length; index = nextRun++) {
+      const run = plan.runs[index];
+      if (!run || failures.length > 0) return;
+      try {
+        await runFfmpeg(run.args, { ...options, signal, onProgress: (snapshot) => onSnapshot(index, snapshot) });
+      } catch (error) {
+        // The first failure is the cause; the runs it stops end CANCELED.
+        failures.push(error);
+        stopOthers.abort();
+        return;
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), plan.runs.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failures.length > 0) throw failures[0];
+}
