@@ -14,7 +14,7 @@ export interface App {
   url(): string;
 }
 
-type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;
+export type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;
 
 /** One HTTP server: GraphQL (HTTP, SSE, WebSocket) at /graphql and the plain routes beside it. */
 export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes: Record<string, Route> = {}): App {

@@ -83,7 +83,7 @@ describe('worker lifecycle: cancel, crash, shutdown, idle', () => {
     first.child.kill('SIGKILL');
     startWorker(app, { FLY_MACHINE_ID: 'machine-b' });
     const job = await waitFor(async () => {
-      await app.server.leaseReaper.sweep();
+      await app.server.background.leaseReaper.sweep();
       const current = await readJob(id);
       return ['COMPLETED', 'FAILED'].includes(current.status) ? current : undefined;
     }, 240_000, 'the job to complete on the second worker');

@@ -128,7 +128,7 @@ describe('the worker protocol', () => {
     const id = await queueJob();
     const first = (await claim())!;
     await app.server.services.db.execute(sql`update jobs set lease_expires_at = now() - interval '1 second' where id = ${first.id}`);
-    await app.server.leaseReaper.sweep();
+    await app.server.background.leaseReaper.sweep();
     expect(await readJob(id)).toMatchObject({ status: 'QUEUED', attempts: 1 });
 
     const second = (await claim())!;
@@ -139,7 +139,7 @@ describe('the worker protocol', () => {
     expect(lateComplete.status).toBe(409);
 
     await app.server.services.db.execute(sql`update jobs set lease_expires_at = now() - interval '1 second' where id = ${second.id}`);
-    await app.server.leaseReaper.sweep();
+    await app.server.background.leaseReaper.sweep();
     expect(await readJob(id)).toMatchObject({ status: 'FAILED', attempts: 2, error: { code: 'WORKER_LOST' } });
     const events = await app.server.services.sql`select type, to_status from job_events where job_id = ${second.id} order by id`;
     expect(events.map((event) => `${event.type}:${event.to_status}`)).toEqual([

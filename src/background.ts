@@ -1,0 +1,26 @@
+import type { Services } from './services.js';
+import { startLeaseReaper } from './workers/lease-reaper.js';
+
+/** What background loops get: the process's services and the URL this instance listens on. */
+export interface BackgroundContext {
+  services: Services;
+  /** This instance's own URL (the default address workers use to reach it). */
+  url: string;
+}
+
+/**
+ * Starts the loops every API instance runs beside the HTTP server, after it listens. Each loop is
+ * one line here; they stop in reverse order.
+ */
+export async function startBackgroundServices(context: BackgroundContext) {
+  const leaseReaper = startLeaseReaper(context.services);
+  const loops = { leaseReaper };
+  return {
+    ...loops,
+    async stop(): Promise<void> {
+      for (const loop of Object.values(loops).reverse()) await loop.stop();
+    },
+  };
+}
+
+export type BackgroundServices = Awaited<ReturnType<typeof startBackgroundServices>>;

@@ -1,0 +1,19 @@
+import { WORKER_API_PREFIX } from '../../protocol/worker-api.js';
+import type { Services } from '../services.js';
+import type { Route } from './app.js';
+import { createHlsRoute, HLS_ROUTE_PREFIX } from './hls-route.js';
+import { createWorkerRoutes } from './worker-routes.js';
+
+/** The plain HTTP routes beside /graphql, /health and /ready. Keys ending in "/" are prefixes. */
+export function createRoutes(services: Services): { routes: Record<string, Route>; close(): void } {
+  const workerRoutes = createWorkerRoutes(services);
+  return {
+    routes: {
+      [HLS_ROUTE_PREFIX]: createHlsRoute(services),
+      [`${WORKER_API_PREFIX}/`]: workerRoutes,
+    },
+    close() {
+      workerRoutes.close();
+    },
+  };
+}
