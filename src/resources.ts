@@ -43,6 +43,10 @@ export async function createResources(config: Config, logger: Logger): Promise<R
     const store = createObjectStore({ ...config.s3, endpoint });
     closers.push(async () => store.close());
 
+    if (config.webhookSecret === null && !config.localMode) {
+      // Each instance would generate its own secret in its own DATA_DIR; receivers need one.
+      logger.warn('WEBHOOK_SECRET is not set: this instance signs webhooks with a secret generated in its DATA_DIR; set WEBHOOK_SECRET so every instance uses the same one');
+    }
     const webhookSecret = config.webhookSecret ?? (await loadOrCreateWebhookSecret(config.dataDir));
     return { database, store, webhookSecret, close };
   } catch (error) {
