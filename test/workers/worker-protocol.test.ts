@@ -177,6 +177,27 @@ describe('the worker protocol', () => {
     expect(result.body.error).toMatch(/waitMs/);
   });
 
+  it('hands out a multipart upload for a large output and assembles its parts', async () => {
+    await drain();
+    await queueJob();
+    const claimed = (await claim())!;
+    const size = 70 * 1024 * 1024;
+    const grant = await post(`/jobs/${claimed.id}/uploads`, claimed.token, { files: [{ path: 'big.mp4', contentType: 'video/mp4', sizeBytes: size }] });
+    const file = grant.body.files[0];
+    expect(file).toMatchObject({ path: 'big.mp4', kind: 'multipart', partSizeBytes: 16 * 1024 * 1024 });
+    expect(file.parts).toHaveLength(5);
+    // Small parts keep the test light; the store assembles whatever parts it was given, in order.
+    const parts = [];
+    for (const part of file.parts.slice(0, 2)) {
+      const response = await fetch(part.url, { method: 'PUT', body: `part-${part.partNumber};` });
+      parts.push({ partNumber: part.partNumber, etag: response.headers.get('etag')! });
+    }
+    const completed = await post(`/jobs/${claimed.id}/uploads/complete`, claimed.token, { path: 'big.mp4', uploadId: file.uploadId, parts });
+    expect(completed.status).toBe(200);
+    const { store } = app.server.services;
+    expect(await store.getText(`jobs/${claimed.id}/outputs/big.mp4`)).toBe('part-1;part-2;');
+  });
+
   it('presigns upload URLs only under the job’s own output directory', async () => {
     await drain();
     await queueJob();
