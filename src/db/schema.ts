@@ -140,3 +140,68 @@ export const serverSecretsTable = pgTable('server_secrets', {
   value: text('value').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/**
+ * One row per webhook event (a job reaching COMPLETED, FAILED or CANCELED with a webhook URL),
+ * inserted by the `jobs_enqueue_webhook` trigger in the transaction of the transition itself, so
+ * no terminal transition can commit without its event. The deliverer claims due rows with a lease.
+ */
+export const webhookDeliveriesTable = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobsTable.id, { onDelete: 'cascade' }),
+    /** `job.completed`, `job.failed` or `job.canceled`. */
+    eventType: text('event_type').notNull(),
+    /** The Standard Webhooks `webhook-id`, the same on every retry: receivers deduplicate on it. */
+    webhookId: text('webhook_id')
+      .notNull()
+      .default(sql`('msg_' || replace(gen_random_uuid()::text, '-', ''))`),
+    status: text('status').$type<WebhookDeliveryStatus>().notNull().default('PENDING'),
+    /** Attempts claimed so far (counted at claim, so an instance dying mid-attempt still counts). */
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next attempt is due; null once DELIVERED or FAILED. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).defaultNow(),
+    /** Identifies the current claim; only its holder may record the attempt's result. */
+    leaseId: uuid('lease_id'),
+    /** A claim not finished by then (its instance died) is taken over by any instance. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (table) => [
+    check('webhook_deliveries_status_check', sql`${table.status} in ('PENDING','DELIVERED','FAILED')`),
+    uniqueIndex('webhook_deliveries_job_event_idx').on(table.jobId, table.eventType),
+    uniqueIndex('webhook_deliveries_webhook_id_idx').on(table.webhookId),
+    // The claim query: due pending deliveries, oldest due first.
+    index('webhook_deliveries_due_idx')
+      .on(table.nextAttemptAt)
+      .where(sql`${table.status} = 'PENDING'`),
+  ],
+);
+export type WebhookDelivery = typeof webhookDeliveriesTable.$inferSelect;
+
+/** Append-only log of every finished delivery attempt: what the job shows in `webhookDeliveries`. */
+export const webhookAttemptsTable = pgTable(
+  'webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveriesTable.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    /** The receiver's HTTP status; null when no response arrived (timeout, refused, unreachable). */
+    responseStatus: integer('response_status'),
+    /** Why the attempt did not count as delivered; null for a 2xx. */
+    error: text('error'),
+  },
+  (table) => [index('webhook_attempts_delivery_idx').on(table.deliveryId, table.id)],
+);
+export type WebhookAttempt = typeof webhookAttemptsTable.$inferSelect;
