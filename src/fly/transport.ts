@@ -66,14 +66,23 @@ export function createTransport(options: TransportOptions): Transport {
     const headers: Record<string, string> = { authorization, accept: 'application/json', 'user-agent': 'ffly' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.nonce) headers['fly-machine-lease-nonce'] = request.nonce;
-    const timeout = AbortSignal.timeout(request.timeoutMs ?? options.requestTimeoutMs);
-    const response = await options.fetch(`${root}${request.path}${query}`, {
-      method: request.method,
-      headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
-    });
-    const text = await response.text();
+    // A plain timer rather than AbortSignal.timeout(): Node 20's AbortSignal.any() holds its sources
+    // weakly, and a collected timeout signal would never fire.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('request timed out')), request.timeoutMs ?? options.requestTimeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await options.fetch(`${root}${request.path}${query}`, {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal,
+      });
+      text = await response.text();
+    } finally {
+      clearTimeout(timer);
+    }
     const requestId = response.headers.get('fly-request-id') ?? undefined;
     const body = parseBody(text);
     if (response.ok) return { status: response.status, body, requestId };

@@ -1,0 +1,334 @@
+/**
+ * `npm run bench:schedule`: how fast work reaches a worker. It starts everything it needs (embedded
+ * PostgreSQL and object store in a temporary DATA_DIR) and prints a JSON summary.
+ *
+ * 1. startJob → claimed through the scheduler and a Fly Machines emulator with Fly-like delays
+ *    (create 5 s, start 300 ms) whose machines run the real transcoder: with a stopped machine to
+ *    start, and with none (a create). A proxy in front of the emulator counts the Fly API calls.
+ * 2. enqueue → claim with a warm worker long-polling `/worker/v1/claim` (simulated over HTTP).
+ * 3. claims per second from `claimNextJob` with many queued jobs and N concurrent claimers, beside
+ *    a prototype of the change proposed for it (docs/BENCHMARKS.md).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { sql as rawSql } from 'drizzle-orm';
+import { WORKER_API_PREFIX } from '../protocol/worker-api.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { claimNextJob } from '../src/db/claims.js';
+import { connectDatabase, type Database } from '../src/db/client.js';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { JOB_CHANNEL, transitionJob } from '../src/db/jobs.js';
+import { createFlyEmulator, localTranscoderCommand } from '../src/fly/emulator/index.js';
+import { silentLogger } from '../src/logger.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { machineCredential } from '../src/workers/credentials.js';
+import { resolveBinaries } from '../transcoder/src/media/binaries.js';
+import { graphql, percentile } from './support.js';
+
+const COLD_RUNS = 2;
+const WARM_RUNS = 5;
+const LATENCY_SAMPLES = 300;
+const QUEUED_JOBS = 5_000;
+const CLAIMER_COUNTS = [1, 4, 8, 16];
+const LIST_ROUTE = 'GET /v1/apps/ffly-worker/machines';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (value: number) => Math.round(value * 100) / 100;
+const summarize = (values: number[]) => ({
+  p50: round(percentile(values, 50)),
+  p99: round(percentile(values, 99)),
+  mean: round(values.reduce((sum, value) => sum + value, 0) / values.length),
+});
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ffly-bench-schedule-'));
+  try {
+    console.log(describeMachine());
+    const scheduling = await benchScheduling(dataDir);
+    // Same DATA_DIR (same embedded database), scheduling paused: only the benchmark's worker claims.
+    const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', MAX_MACHINES: '0', LEASE_MS: '3600000', LOG_LEVEL: 'silent' }), silentLogger());
+    const latency = await benchEnqueueToClaim(server).finally(() => server.stop());
+    const throughput = await benchClaimThroughput(dataDir);
+    console.log(JSON.stringify({ scheduling, latency, throughput }, null, 2));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function describeMachine(): string {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    // Not Linux: os.cpus() it is.
+  }
+  // The load average says how much else ran: on two shared cores it moves every figure below.
+  const load = os.loadavg().map((value) => value.toFixed(2)).join(' ');
+  return `machine: nproc ${os.availableParallelism()}, ${cpu}, node ${process.version}, ${os.platform()} ${os.release()}, load average ${load}`;
+}
+
+// 1. startJob → claimed through the scheduler ---------------------------------------------------
+
+async function benchScheduling(dataDir: string) {
+  const emulator = await createFlyEmulator({ dataDir: path.join(dataDir, 'fly-emulator'), machineCommand: localTranscoderCommand(), createDelayMs: 5_000, startDelayMs: 300 });
+  const proxy = await startCountingProxy(emulator.url);
+  const env = { DATA_DIR: dataDir, PORT: '0', FLY_API_URL: proxy.url, MAX_MACHINES: '1', WORKER_IDLE_MS: '1500', LOG_LEVEL: 'silent' };
+  const server = await startServer(loadConfig(env), silentLogger());
+  const source = await makeWav(dataDir);
+  const latency = { noMachine: [] as number[], stoppedMachineAvailable: [] as number[] };
+  const calls = { noMachine: [] as string[], stoppedMachineAvailable: [] as string[] };
+  const measure = async (kind: keyof typeof latency) => {
+    const { from, to } = await runJob(server, source);
+    latency[kind].push(to - from);
+    calls[kind].push(...proxy.requests.filter((request) => request.at >= from && request.at <= to).map((request) => request.route));
+  };
+  const startedAt = Date.now();
+  try {
+    for (let run = 0; run < COLD_RUNS; run += 1) {
+      await destroyPool(server, proxy.url);
+      await measure('noMachine');
+    }
+    for (let run = 0; run < WARM_RUNS; run += 1) {
+      // The worker has idled out, its machine is stopped, and the scheduler has seen it so.
+      await waitForPool(server, (machines) => machines.length === 1 && machines[0]!.state === 'stopped');
+      await measure('stoppedMachineAvailable');
+    }
+  } finally {
+    await server.stop();
+    await emulator.close();
+    await proxy.close();
+  }
+  return {
+    startJobToClaimedMs: {
+      stoppedMachineAvailable: { median: round(percentile(latency.stoppedMachineAvailable, 50)), runs: latency.stoppedMachineAvailable },
+      noMachine: { median: round(percentile(latency.noMachine, 50)), runs: latency.noMachine },
+    },
+    flyCallsPerJob: { stoppedMachineAvailable: perJob(calls.stoppedMachineAvailable, WARM_RUNS), noMachine: perJob(calls.noMachine, COLD_RUNS) },
+    poolListingsPerSecond: round(proxy.requests.filter((request) => request.route === LIST_ROUTE).length / ((Date.now() - startedAt) / 1000)),
+    rateLimited: proxy.requests.filter((request) => request.status === 429).length,
+  };
+}
+
+/** Calls per job by route between startJob and the claim, the periodic pool listing left out. */
+function perJob(routes: string[], jobs: number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const route of routes) if (route !== LIST_ROUTE) counts[route] = round((counts[route] ?? 0) + 1 / jobs);
+  return counts;
+}
+
+async function makeWav(dataDir: string): Promise<Buffer> {
+  const file = path.join(dataDir, 'tone.wav');
+  await promisify(execFile)((await resolveBinaries()).ffmpeg, ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'sine=d=2', '-y', file]);
+  return readFile(file);
+}
+
+/** Creates, uploads, starts and waits for one job; returns when startJob was sent and when the job was claimed. */
+async function runJob(server: RunningServer, source: Buffer): Promise<{ from: number; to: number }> {
+  const input = { source: { filename: 'tone.wav', contentType: 'audio/wav', sizeBytes: source.length }, outputs: [{ audio: { format: 'MP3' } }] };
+  const { createJob: job } = await graphql(server.url, 'mutation ($input: CreateJobInput!) { createJob(input: $input) { ... on Job { id source { upload { url headers { name value } } } } } }', { input });
+  const headers = Object.fromEntries(job.source.upload.headers.map((header: { name: string; value: string }) => [header.name, header.value]));
+  await fetch(job.source.upload.url, { method: 'PUT', headers, body: new Uint8Array(source) });
+  const uuid = Buffer.from(job.id, 'base64').toString().split(':')[1]!;
+  const from = Date.now();
+  await graphql(server.url, 'mutation ($id: ID!) { startJob(id: $id) { __typename } }', { id: job.id });
+  // started_at is set by the claim, in the database's clock (the same host's).
+  const to = await poll(async () => {
+    const [row] = await server.services.sql`select extract(epoch from started_at) * 1000 as at from jobs where id = ${uuid} and started_at is not null`;
+    return row ? Number(row.at) : undefined;
+  }, 60_000);
+  await poll(async () => ((await server.services.sql`select 1 from jobs where id = ${uuid} and status in ('COMPLETED', 'FAILED')`).length > 0 ? true : undefined), 60_000);
+  return { from, to };
+}
+
+async function waitForPool(server: RunningServer, ready: (machines: Array<{ id: string; state: string }>) => boolean): Promise<void> {
+  // The scheduler re-reads the pool every 2 s on its own: watching its view costs no Fly API call.
+  await poll(async () => (ready((await server.services.machines?.list()) ?? []) ? true : undefined), 60_000, 200);
+}
+
+/** Destroys every machine behind the scheduler's back, and waits until it has noticed. */
+async function destroyPool(server: RunningServer, flyUrl: string): Promise<void> {
+  for (const machine of (await server.services.machines?.list()) ?? []) {
+    await fetch(`${flyUrl}/v1/apps/ffly-worker/machines/${machine.id}?force=true`, { method: 'DELETE', headers: { authorization: 'Bearer bench' } });
+  }
+  await waitForPool(server, (machines) => machines.length === 0);
+}
+
+async function poll<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(intervalMs);
+  }
+}
+
+interface CountingProxy {
+  url: string;
+  requests: Array<{ route: string; status: number; at: number }>;
+  close(): Promise<void>;
+}
+
+/** Forwards to the emulator and records every call: the Fly API traffic as Fly would see it. */
+async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const requests: CountingProxy['requests'] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>;
+    const at = Date.now();
+    const answer = await fetch(`${target}${request.url}`, { method: request.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined }).catch(() => null);
+    const route = `${request.method} ${new URL(request.url ?? '/', 'http://proxy').pathname.replace(/\/machines\/[0-9a-f]{14}/, '/machines/:id')}`;
+    requests.push({ route, status: answer?.status ?? 502, at });
+    if (!answer) return void response.writeHead(502).end();
+    response.writeHead(answer.status, { 'content-type': 'application/json' });
+    response.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// 2. enqueue → claim with a warm, long-polling worker -------------------------------------------
+
+async function benchEnqueueToClaim(server: RunningServer) {
+  const ids = await cloneJobs(server.services.sql, LATENCY_SAMPLES, 'AWAITING_UPLOAD', await createTemplateJob(server));
+  const credential = machineCredential(server.services.signingKey);
+  const arrivals = new Map<string, (at: number) => void>();
+  let running = true;
+  const worker = (async () => {
+    while (running) {
+      const response = await fetch(`${server.url}${WORKER_API_PREFIX}/claim`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+        body: JSON.stringify({ machineId: 'bench-worker', waitMs: 1_000 }),
+      });
+      const { job } = (await response.json()) as { job: { id: string } | null };
+      if (job) arrivals.get(job.id)?.(performance.now());
+    }
+  })();
+  const total: number[] = [];
+  const commit: number[] = [];
+  for (const id of ids) {
+    // Let the worker get back into its long poll, as an idle worker would be.
+    await sleep(15 + Math.random() * 10);
+    const arrived = new Promise<number>((resolve) => arrivals.set(id, resolve));
+    const enqueuedAt = performance.now();
+    // startJob's own transition; the upload check before it is not part of the queue.
+    await transitionJob(server.services.db, { id, from: ['AWAITING_UPLOAD'], set: { status: 'QUEUED', queuedAt: new Date(), runAfter: new Date() }, event: { type: 'queued' } });
+    commit.push(performance.now() - enqueuedAt);
+    total.push((await arrived) - enqueuedAt);
+  }
+  running = false;
+  await worker;
+  return {
+    samples: total.length,
+    enqueueToClaimMs: summarize(total),
+    // Its two halves: the enqueue transaction, then NOTIFY → claim transaction → claim response.
+    enqueueCommitMs: summarize(commit),
+    commitToClaimResponseMs: summarize(total.map((ms, index) => ms - commit[index]!)),
+  };
+}
+
+/** A job created through the API (so its spec is valid) to copy rows from. */
+async function createTemplateJob(server: RunningServer): Promise<string> {
+  const input = { source: { filename: 'a.wav', sizeBytes: 1000 }, outputs: [{ audio: { format: 'MP3' } }] };
+  const { createJob } = await graphql(server.url, 'mutation ($input: CreateJobInput!) { createJob(input: $input) { ... on Job { id } } }', { input });
+  return Buffer.from(createJob.id, 'base64').toString().split(':')[1]!;
+}
+
+async function cloneJobs(sql: RunningServer['services']['sql'], count: number, status: 'AWAITING_UPLOAD' | 'QUEUED', templateId: string): Promise<string[]> {
+  const rows = await sql`
+    insert into jobs (tenant_id, status, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, queued_at)
+    select tenant_id, ${status}, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, now()
+    from jobs, generate_series(1, ${count}) where id = ${templateId}
+    returning id`;
+  return rows.map((row) => row.id as string);
+}
+
+// 3. claim throughput ---------------------------------------------------------------------------
+
+type Claim = (db: Database, options: { machineId: string; leaseMs: number }) => Promise<unknown>;
+
+/**
+ * Against the same database with no API in this process (its event loop would compete with the
+ * claimers for the two cores), but with a LISTEN session on the job channel, as every API instance has.
+ */
+async function benchClaimThroughput(dataDir: string) {
+  const postgres = await startEmbeddedPostgres({ directory: path.join(dataDir, 'postgres'), logger: silentLogger() });
+  const admin = connectDatabase(postgres.url);
+  const listening = await admin.sql.listen(JOB_CHANNEL, () => {});
+  const [template] = await admin.sql`select id from jobs where status = 'COMPLETED' limit 1`;
+  const results: Array<{ claim: string; claimers: number; claimsPerSecond: number }> = [];
+  try {
+    for (const [name, claim] of [['claimNextJob', claimNextJob], ['proposed', proposedClaim]] as Array<[string, Claim]>) {
+      for (const claimers of CLAIMER_COUNTS) {
+        await admin.sql`delete from jobs where status in ('QUEUED', 'RUNNING')`;
+        await cloneJobs(admin.sql, QUEUED_JOBS, 'QUEUED', template!.id as string);
+        await admin.sql`vacuum analyze jobs`;
+        const database = connectDatabase(postgres.url, { max: claimers, applicationName: 'ffly-bench' });
+        let claimed = 0;
+        const startedAt = performance.now();
+        await Promise.all(
+          Array.from({ length: claimers }, async (_, index) => {
+            while (await claim(database.db, { machineId: `bench-${index}`, leaseMs: 3_600_000 })) claimed += 1;
+          }),
+        );
+        results.push({ claim: name, claimers, claimsPerSecond: Math.round(claimed / ((performance.now() - startedAt) / 1000)) });
+        await database.close();
+      }
+    }
+  } finally {
+    await listening.unlisten();
+    await admin.close();
+    await postgres.stop();
+  }
+  return { queuedJobs: QUEUED_JOBS, results };
+}
+
+/**
+ * A prototype of the change proposed for `claimNextJob`, used nowhere but here: the ORDER BY matches
+ * `jobs_claim_idx` (`priority DESC NULLS LAST`), so the index yields the next job instead of a sort of
+ * every queued one; the claim, its event and its NOTIFY are one statement (one round trip, not five);
+ * and the claim commits asynchronously (a claim lost in a crash leaves the job QUEUED; the worker's
+ * next report finds its lease gone and it lets go).
+ */
+async function proposedClaim(db: Database, options: { machineId: string; leaseMs: number }): Promise<unknown> {
+  const rows = await db.execute(rawSql`
+    with next as (
+      select id from jobs where status = 'QUEUED' and run_after <= now()
+      order by priority desc nulls last, created_at, id limit 1 for update skip locked
+    ), claimed as (
+      update jobs set status = 'RUNNING', attempts = attempts + 1, lease_id = gen_random_uuid(),
+        lease_expires_at = now() + make_interval(secs => ${options.leaseMs / 1000}), machine_id = ${options.machineId},
+        started_at = coalesce(started_at, now()), progress_phase = 'DOWNLOADING', progress_percent = 0,
+        progress_updated_at = now(), version = version + 1, updated_at = now()
+      where id in (select id from next) returning *
+    ), event as (
+      insert into job_events (job_id, type, from_status, to_status, attempt, machine_id)
+      select id, 'claimed', 'QUEUED', 'RUNNING', attempts, machine_id from claimed
+    )
+    -- The payload encodeBatch() makes for this one change (src/db/notification-batch.ts).
+    select claimed.*, pg_notify(${JOB_CHANNEL}, json_build_object('events', json_build_array(json_build_array(
+        'jobUpdated:' || id, json_build_object('id', id, 'version', version, 'status', status))))::text),
+      set_config('synchronous_commit', 'off', true)
+    from claimed`);
+  return rows[0] ?? null;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

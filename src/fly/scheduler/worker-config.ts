@@ -1,0 +1,66 @@
+/**
+ * The config of every worker machine, and the version that tells a current machine from a stale one.
+ * A stopped machine keeps the config it was created with (a start takes no body), so a machine whose
+ * version differs from the current one runs an old image, size, API address or credential and is
+ * replaced rather than started.
+ */
+import { createHash } from 'node:crypto';
+import type { Machine, MachineConfig } from '../types.js';
+import { toGuestConfig, type WorkerGuest } from './guest.js';
+
+/** Metadata key marking pool membership (the list filter); its value is {@link POOL_NAME}. */
+export const POOL_METADATA_KEY = 'ffly_pool';
+export const POOL_NAME = 'transcoder';
+/** Metadata key holding {@link WorkerConfig.version}. */
+export const VERSION_METADATA_KEY = 'ffly_config_version';
+
+/** The worker gets SIGTERM and hands its job back within 5 s; the rest is margin before Fly's SIGKILL. */
+const STOP_TIMEOUT = '10s';
+
+export interface WorkerConfigInput {
+  image: string;
+  guest: WorkerGuest;
+  /** Where workers reach the API: `WORKER_API_URL`, else this instance's own URL. */
+  apiUrl: string;
+  /** The machine credential (claims only); see `src/workers/credentials.ts`. */
+  credential: string;
+  idleMs: number;
+}
+
+export interface WorkerConfig {
+  config: MachineConfig;
+  /** A digest of everything in `config` but the metadata that carries it. */
+  version: string;
+}
+
+/** The config every pool machine is created with, and its version. */
+export function buildWorkerConfig(input: WorkerConfigInput): WorkerConfig {
+  const base: MachineConfig = {
+    image: input.image,
+    guest: toGuestConfig(input.guest),
+    // The worker exits 0 when idle: policy `no` leaves the machine stopped, ready to be started again.
+    restart: { policy: 'no' },
+    auto_destroy: false,
+    stop_config: { signal: 'SIGTERM', timeout: STOP_TIMEOUT },
+    env: { API_URL: input.apiUrl, WORKER_TOKEN: input.credential, WORKER_IDLE_MS: String(input.idleMs) },
+  };
+  // The credential is hashed in too: a new signing key must retire machines holding the old one.
+  // A truncated SHA-256 reveals nothing usable about it.
+  const version = createHash('sha256').update(canonicalJson(base)).digest('hex').slice(0, 16);
+  return { config: { ...base, metadata: { [POOL_METADATA_KEY]: POOL_NAME, [VERSION_METADATA_KEY]: version } }, version };
+}
+
+/** The version a machine was created with; undefined for a summary listing without config. */
+export function machineVersion(machine: Pick<Machine, 'config'>): string | undefined {
+  return machine.config?.metadata?.[VERSION_METADATA_KEY];
+}
+
+/** JSON with object keys sorted, so the digest does not depend on property order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, field]) => field !== undefined).sort(([left], [right]) => (left < right ? -1 : 1));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
