@@ -1,0 +1,177 @@
+// The ffly web page: pick a file and outputs, upload with a progress bar, follow each job live.
+import { ApiError, createApi, uploadFile } from './api.js';
+import { formatBytes } from './format.js';
+import { createJobCard } from './job-card.js';
+import { CancelJobDocument, CreateJobDocument, JobsDocument, JobUpdatedDocument, StartJobDocument } from './operations.js';
+import { createOutputsEditor } from './outputs-form.js';
+
+const KEY_STORAGE = 'ffly.apiKey';
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+const element = (id) => document.getElementById(id);
+
+const keyInput = element('api-key');
+const fileInput = element('file');
+const submit = element('submit');
+const formError = element('form-error');
+const jobList = element('job-list');
+const outputs = createOutputsEditor(element('output-list'), element('audio-output'), element('video-output'));
+
+/** Live subscriptions by job id, each a function that stops it. */
+const following = new Map();
+const cards = new Map();
+let api = createApi(readKey());
+
+function readKey() {
+  try {
+    return localStorage.getItem(KEY_STORAGE) ?? '';
+  } catch {
+    return ''; // Storage can be disabled; the field still works for this visit.
+  }
+}
+
+function saveKey(key) {
+  try {
+    if (key) localStorage.setItem(KEY_STORAGE, key);
+    else localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // Not persisted, but used for this visit.
+  }
+}
+
+function showError(target, message) {
+  target.textContent = message;
+  target.hidden = !message;
+}
+
+const showFormError = (message) => showError(formError, message);
+const showJobsError = (message) => showError(element('jobs-error'), message);
+
+/** A ValidationError reads as "Output 2, sample rate: 44100 is not supported ..." with that control focused. */
+function showValidationError({ field, message }) {
+  // The API starts its messages with the input path, which the label replaces.
+  const reason = field && message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
+  if (field?.startsWith('input.source')) {
+    fileInput.setAttribute('aria-invalid', 'true');
+    fileInput.focus();
+    return showFormError(`Source file: ${reason}`);
+  }
+  const where = outputs.markInvalid(field);
+  showFormError(where ? `${where}: ${reason}` : message);
+}
+
+function describe(error) {
+  if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') return `${error.message}: enter a valid API key.`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function showJob(job) {
+  let card = cards.get(job.id);
+  if (!card) {
+    card = createJobCard(element('job-card'), job, { onCancel: cancel });
+    cards.set(job.id, card);
+    jobList.prepend(card.element);
+    element('jobs-empty').hidden = true;
+  }
+  card.update(job);
+}
+
+function follow(id) {
+  if (following.has(id)) return;
+  const stop = api.subscribe(JobUpdatedDocument, { id }, {
+    onData: ({ jobUpdated }) => showJob(jobUpdated),
+    onError: (error) => cards.get(id)?.showError(describe(error)),
+    onComplete: () => following.delete(id),
+  });
+  following.set(id, stop);
+}
+
+async function cancel(id) {
+  try {
+    const { cancelJob } = await api.request(CancelJobDocument, { id });
+    if (cancelJob.__typename === 'Job') showJob(cancelJob);
+    else cards.get(id)?.showError(cancelJob.message);
+  } catch (error) {
+    cards.get(id)?.showError(describe(error));
+  }
+}
+
+/** Counts list loads, so an answer for a key that has since changed is dropped. */
+let listGeneration = 0;
+
+/** The newest jobs of this key's tenant, followed live while they run. */
+async function loadJobs() {
+  const generation = ++listGeneration;
+  for (const stop of following.values()) stop();
+  following.clear();
+  cards.clear();
+  jobList.replaceChildren();
+  element('jobs-empty').hidden = false;
+  try {
+    const { jobs } = await api.request(JobsDocument, { first: 10 });
+    if (generation !== listGeneration) return;
+    for (const { node } of [...jobs.edges].reverse()) {
+      showJob(node);
+      if (!TERMINAL.has(node.status) && node.status !== 'AWAITING_UPLOAD') follow(node.id);
+    }
+    showJobsError('');
+  } catch (error) {
+    if (generation === listGeneration) showJobsError(`Cannot list jobs: ${describe(error)}`);
+  }
+}
+
+function showUpload(loaded, total) {
+  const percent = total > 0 ? (loaded / total) * 100 : 0;
+  element('upload').hidden = false;
+  element('upload-progress').value = percent;
+  element('upload-progress').textContent = `${Math.floor(percent)} %`;
+  element('upload-detail').textContent = `${formatBytes(loaded)} of ${formatBytes(total)}`;
+}
+
+async function submitJob(event) {
+  event.preventDefault();
+  showFormError('');
+  outputs.clearInvalid();
+  fileInput.removeAttribute('aria-invalid');
+  const file = fileInput.files[0];
+  if (!file) return showValidationError({ field: 'input.source', message: 'choose a file to transcode' });
+
+  submit.disabled = true;
+  let created = null;
+  try {
+    const contentType = /^(audio|video)\//.test(file.type) ? file.type : 'application/octet-stream';
+    const { createJob } = await api.request(CreateJobDocument, {
+      input: { source: { filename: file.name, contentType, sizeBytes: file.size }, outputs: outputs.read() },
+    });
+    if (createJob.__typename === 'ValidationError') return showValidationError(createJob);
+    created = createJob;
+    showJob(createJob);
+    showUpload(0, file.size);
+    await uploadFile(file, createJob.source.upload, showUpload);
+    element('upload-detail').textContent = `${file.name} uploaded`;
+    const { startJob } = await api.request(StartJobDocument, { id: createJob.id });
+    if (startJob.__typename !== 'Job') throw new Error(startJob.message);
+    created = null;
+    showJob(startJob);
+    follow(startJob.id);
+  } catch (error) {
+    showFormError(describe(error));
+    // A job whose upload or start failed can never run: cancel it rather than leave it waiting.
+    if (created) cancel(created.id);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+keyInput.value = readKey();
+keyInput.addEventListener('change', () => {
+  const key = keyInput.value.trim();
+  saveKey(key);
+  api.dispose();
+  api = createApi(key);
+  loadJobs();
+});
+element('add-audio').addEventListener('click', () => outputs.addAudio().querySelector('select').focus());
+element('add-video').addEventListener('click', () => outputs.addVideo().querySelector('select').focus());
+element('job-form').addEventListener('submit', submitJob);
+outputs.addAudio();
+loadJobs();
