@@ -24,6 +24,11 @@ export interface EmbeddedPostgresOptions {
    * @default false
    */
   ephemeral?: boolean;
+  /**
+   * Listen on this port rather than a free one picked at each start, e.g. to restart a cluster where
+   * its clients keep connecting. @default a free port
+   */
+  port?: number;
 }
 
 interface Binaries {
@@ -63,7 +68,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   // The port is picked free at every start so that several stacks (other DATA_DIRs) run side by side.
   for (let attempt = 1; ; attempt++) {
-    const port = await findFreePort();
+    const port = options.port ?? (await findFreePort());
     try {
       const child = await spawnServer(binaries, directory, port, owner, options.ephemeral === true, logger);
       return {
@@ -73,7 +78,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       };
     } catch (error) {
       // Another process may have taken the port between our probe and postgres' bind.
-      if (attempt >= 3) throw error;
+      if (attempt >= 3 || options.port !== undefined) throw error;
       logger.warn({ err: error, port }, 'embedded PostgreSQL failed to start; retrying on another port');
     }
   }

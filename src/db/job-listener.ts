@@ -1,75 +1,68 @@
-import type { Logger } from '../logger.js';
-import type { Sql } from './client.js';
-import { JOB_CHANNEL } from './jobs.js';
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import { JOB_CHANNEL, JOB_ROUTING_KEY, jobChangeOf, jobTopic, type JobChange } from './job-notifications.js';
+import { createPostgresEventTarget, type PostgresEventTargetOptions } from './pubsub.js';
+import type { Job } from './schema.js';
 
-export interface JobChange {
-  id: string;
-  version: number;
-  status: string;
-}
+export type { JobChange };
 
 /** Called with a change of one job, or with null when changes may have been missed (a reconnect). */
 export type JobChangeListener = (change: JobChange | null) => void;
 
+/** yoga's PubSub of job changes: `subscribe('jobUpdated', id)` yields hints (null: re-read, see above). */
+export type JobPubSub = PubSub<{ [JOB_ROUTING_KEY]: [jobId: string, change: JobChange | null] }>;
+
 export interface JobListener {
+  /** Job changes from every API instance, as yoga's PubSub. */
+  pubsub: JobPubSub;
   /** Listens to one job's changes; returns the function that stops listening. */
   watch(jobId: string, listener: JobChangeListener): () => void;
   /** Listens to every job's changes (e.g. claimers waiting for a job to become QUEUED). */
   watchAll(listener: JobChangeListener): () => void;
+  /**
+   * Announces a change that is already committed and may be coalesced (progress): at most one per job
+   * per 200 ms, batched with other jobs' into one notifying commit. Status changes must not come here:
+   * they notify inside their own transaction (`notifyJobChanged`), so none is ever merged away.
+   */
+  announce(job: Pick<Job, 'id' | 'version' | 'status'>): void;
+  /** Runs `callback` when the listener closes (a subscription ends then); returns the unregistering function. */
+  onClose(callback: () => void): () => void;
+  /** Sends the progress still held back, ends what registered with `onClose`, stops listening. */
   close(): Promise<void>;
 }
 
+export type JobListenerOptions = Pick<
+  PostgresEventTargetOptions,
+  'url' | 'sql' | 'logger' | 'topicIntervalMs' | 'flushIntervalMs' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs'
+>;
+
 /**
- * One LISTEN connection per API instance fans job notifications out to this instance's subscribers.
- * Notifications carry ids and versions only; subscribers read the row. When the connection is
- * re-established every watcher is told (null) to re-read, so nothing that happened meanwhile is lost.
+ * One LISTEN session per API instance fans job notifications out to this instance's subscribers,
+ * through the PostgreSQL event target (pubsub.ts). Notifications carry ids and versions only.
  */
-export async function startJobListener(sql: Sql, logger: Logger): Promise<JobListener> {
-  const watchers = new Map<string, Set<JobChangeListener>>();
-  const allWatchers = new Set<JobChangeListener>();
-  let connectedOnce = false;
-  const subscription = await sql.listen(
-    JOB_CHANNEL,
-    (payload) => {
-      let change: JobChange;
-      try {
-        change = JSON.parse(payload) as JobChange;
-      } catch {
-        return logger.warn({ payload }, 'ignoring a malformed job notification');
-      }
-      for (const listener of watchers.get(change.id) ?? []) listener(change);
-      for (const listener of allWatchers) listener(change);
-    },
-    () => {
-      if (connectedOnce) {
-        logger.info('job listener reconnected; resynchronising subscribers');
-        for (const listeners of watchers.values()) for (const listener of listeners) listener(null);
-        for (const listener of allWatchers) listener(null);
-      }
-      connectedOnce = true;
-    },
-  );
+export async function startJobListener(options: JobListenerOptions): Promise<JobListener> {
+  const eventTarget = await createPostgresEventTarget({ ...options, channel: JOB_CHANNEL });
+  const pubsub: JobPubSub = createPubSub({ eventTarget });
+  const closers = new Set<() => void>();
+
+  const listen = (topic: string, listener: JobChangeListener) => {
+    const callback = (event: Event) => listener((event as CustomEvent<JobChange | null>).detail);
+    eventTarget.addEventListener(topic, callback);
+    return () => eventTarget.removeEventListener(topic, callback);
+  };
 
   return {
-    watch(jobId, listener) {
-      let listeners = watchers.get(jobId);
-      if (!listeners) watchers.set(jobId, (listeners = new Set()));
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0) watchers.delete(jobId);
-      };
-    },
-    watchAll(listener) {
-      allWatchers.add(listener);
-      return () => allWatchers.delete(listener);
+    pubsub,
+    watch: (jobId, listener) => listen(jobTopic(jobId), listener),
+    watchAll: (listener) => listen(JOB_ROUTING_KEY, listener),
+    announce: (job) => pubsub.publish(JOB_ROUTING_KEY, job.id, jobChangeOf(job)),
+    onClose(callback) {
+      closers.add(callback);
+      return () => closers.delete(callback);
     },
     async close() {
-      for (const listener of allWatchers) listener(null);
-      allWatchers.clear();
-      for (const listeners of watchers.values()) for (const listener of listeners) listener(null);
-      watchers.clear();
-      await subscription.unlisten();
+      for (const callback of [...closers]) callback();
+      closers.clear();
+      await eventTarget.close();
     },
   };
 }

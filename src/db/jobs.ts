@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, or, sql as rawSql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.js';
+import { JOB_CHANNEL, jobChangeEvent } from './job-notifications.js';
+import { encodeBatch } from './notification-batch.js';
 import {
   jobEventsTable,
   jobOutputsTable,
@@ -140,10 +142,14 @@ export async function transitionJob(db: Database, transition: Transition): Promi
   });
 }
 
-/** Channel of job-change notifications; payloads carry ids and the version, never the row. */
-export const JOB_CHANNEL = 'ffly_job_updated';
+export { JOB_CHANNEL } from './job-notifications.js';
 
+/**
+ * Announces a job's change inside the transaction that makes it, so the notification exists exactly
+ * when the change commits. Used for status changes, which are never coalesced; progress goes through
+ * the job listener's pubsub instead (see job-listener.ts), which batches it.
+ */
 export async function notifyJobChanged(db: Pick<Database, 'execute'>, job: Pick<Job, 'id' | 'version' | 'status'>): Promise<void> {
-  const payload = JSON.stringify({ id: job.id, version: job.version, status: job.status });
+  const [payload] = encodeBatch({}, [jobChangeEvent(job)]);
   await db.execute(rawSql`select pg_notify(${JOB_CHANNEL}, ${payload})`);
 }

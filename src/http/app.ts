@@ -34,8 +34,8 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
 
   const server = createServer((request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
-    // Keys ending in "/" are prefixes (e.g. "/hls/"); the others match exactly.
-    const route = routes[pathname] ?? Object.entries(routes).find(([key]) => key.endsWith('/') && pathname.startsWith(key))?.[1];
+    // Keys ending in "/" are prefixes (e.g. "/hls/"), except "/" itself (the web page); the others match exactly.
+    const route = routes[pathname] ?? Object.entries(routes).find(([key]) => key !== '/' && key.endsWith('/') && pathname.startsWith(key))?.[1];
     if (route) {
       Promise.resolve(route(request, response)).catch((error: unknown) => {
         services.logger.error({ err: error, path: pathname }, 'route failed');
@@ -44,10 +44,20 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
       });
       return;
     }
-    if (pathname === yoga.graphqlEndpoint) return void yoga(request, response);
+    if (pathname === yoga.graphqlEndpoint) {
+      if (request.headers.accept?.includes('text/event-stream')) trackEventStream(response);
+      return void yoga(request, response);
+    }
     sendJson(response, 404, { error: 'Not found' });
   });
   const websocket = attachWebSocketTransport(server, yoga, services);
+
+  /** Open SSE responses: stop() ends them at once rather than after the grace period. */
+  const eventStreams = new Set<ServerResponse>();
+  function trackEventStream(response: ServerResponse): void {
+    eventStreams.add(response);
+    response.once('close', () => eventStreams.delete(response));
+  }
 
   let url = '';
   return {
@@ -67,15 +77,29 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
     },
     async stop(graceMs = 3_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Subscribers go first and at once, so they move to another instance while this one drains.
       await websocket.close().catch(() => {});
+      for (const response of eventStreams) endEventStream(response);
       server.closeIdleConnections();
-      // In-flight requests (SSE streams included) get the grace period, then their sockets are cut.
+      // Other in-flight requests get the grace period, then their sockets are cut.
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
       await yoga.dispose();
     },
   };
+}
+
+/**
+ * Ends an SSE response at the HTTP level, without yoga's `event: complete`, which would tell the client
+ * the subscription is over when only this instance is: the stream just ends, the client reconnects
+ * (EventSource and graphql-sse do) and gets the job's current state first. yoga may still write to it
+ * (a ping, the `complete` once the subscription stops): Node reports those late writes as errors on the
+ * ended response, which are expected and ignored.
+ */
+function endEventStream(response: ServerResponse): void {
+  response.on('error', () => {});
+  response.end(() => response.socket?.destroy());
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

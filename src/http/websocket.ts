@@ -5,9 +5,15 @@ import type { Services } from '../services.js';
 import type { Yoga } from './yoga.js';
 
 export interface WebSocketTransport {
-  /** Closes every socket with "going away" (1001), so clients reconnect to another instance. */
-  close(): Promise<void>;
+  /**
+   * Closes every socket with 1001 Going Away, so clients reconnect to another instance and resubscribe
+   * (their subscriptions did not complete); sockets still open after `graceMs` are cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long clients get to answer the close frame; shutdown has 5 s in all. */
+const CLOSE_GRACE_MS = 1_000;
 
 /**
  * graphql-transport-ws on /graphql. Operations run through yoga's envelop (the graphql-ws example in
@@ -51,9 +57,18 @@ export function attachWebSocketTransport(server: Server, yoga: Yoga, services: S
   );
 
   return {
-    // graphql-ws closes every client with 1001 Going Away, then the server.
-    close: async () => {
-      await disposable.dispose();
+    async close(graceMs = CLOSE_GRACE_MS) {
+      // graphql-ws sends 1001 Going Away to every client and resolves once all have closed; a client
+      // that never answers the close frame would hold that for ws' 30 s, so it is cut after the grace.
+      const disposed = disposable.dispose();
+      const timer = setTimeout(() => {
+        for (const socket of wsServer.clients) socket.terminate();
+      }, graceMs);
+      try {
+        await disposed;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

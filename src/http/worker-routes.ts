@@ -10,7 +10,6 @@ import {
   type ReportResponse,
   type UploadsResponse,
 } from '../../protocol/worker-api.js';
-import { notifyJobChanged } from '../db/jobs.js';
 import { claimNextJob, completeJob, failJob, recordProgress, releaseJob, type LeaseOutcome } from '../db/claims.js';
 import { jobOutputsTable, type Job } from '../db/schema.js';
 import { JOB_PHASES } from '../db/schema.js';
@@ -24,8 +23,6 @@ import { readJson, RequestError } from './read-json.js';
 const MAX_WAIT_MS = 25_000;
 /** Presigned URLs handed to workers outlive any sane encode; the lease, not the URL, bounds the work. */
 const WORKER_URL_TTL_S = 6 * 3600;
-/** At most one progress notification per job per this many ms (status changes always notify). */
-const PROGRESS_NOTIFY_INTERVAL_MS = 200;
 
 const claimBody = z.object({ machineId: z.string().max(64).nullish(), waitMs: z.number().int().min(0).max(MAX_WAIT_MS).default(0) });
 const progressBody = z.object({
@@ -68,8 +65,6 @@ const releaseBody = z.object({ reason: z.string().max(200) });
  * on its own job and lease. Neither reads the public API (which only accepts API keys).
  */
 export function createWorkerRoutes(services: Services) {
-  const lastNotified = new Map<string, number>();
-
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'POST') return sendJson(response, 405, { error: 'Method not allowed' });
     const route = new URL(request.url ?? '/', 'http://localhost').pathname.slice(WORKER_API_PREFIX.length);
@@ -159,9 +154,6 @@ export function createWorkerRoutes(services: Services) {
   }
 
   async function progress(lease: { jobId: string; leaseId: string }, body: z.infer<typeof progressBody>): Promise<LeaseOutcome> {
-    // Coalesce notifications: subscribers re-read the row, so skipping some loses nothing but load.
-    const now = Date.now();
-    const notify = now - (lastNotified.get(lease.jobId) ?? 0) >= PROGRESS_NOTIFY_INTERVAL_MS;
     const outcome = await recordProgress(
       services.db,
       { ...lease, leaseMs: services.config.leaseMs },
@@ -173,25 +165,12 @@ export function createWorkerRoutes(services: Services) {
         outTimeSeconds: body.outTimeSeconds ?? null,
         sourceDurationSeconds: body.sourceDurationSeconds ?? null,
       },
-      { notify },
+      // Not inside this commit: every notifying commit takes a cluster-wide lock. The listener
+      // coalesces progress (per job, and across jobs into one commit) after it is committed.
+      { notify: false },
     );
-    if (notify) lastNotified.set(lease.jobId, now);
-    if (outcome.kind !== 'ok') lastNotified.delete(lease.jobId);
-    else if (!notify) scheduleTrailingNotify(outcome.job);
+    if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
     return outcome;
-  }
-
-  /** The last report of a burst is always announced, one interval later (if nothing announced it meanwhile). */
-  const trailing = new Map<string, NodeJS.Timeout>();
-  function scheduleTrailingNotify(job: Job): void {
-    if (trailing.has(job.id)) return;
-    const timer = setTimeout(() => {
-      trailing.delete(job.id);
-      lastNotified.set(job.id, Date.now());
-      notifyJobChanged(services.db, job).catch((error: unknown) => services.logger.warn({ err: error, jobId: job.id }, 'progress notification failed'));
-    }, PROGRESS_NOTIFY_INTERVAL_MS);
-    timer.unref();
-    trailing.set(job.id, timer);
   }
 
   async function presignUploads(jobId: string, files: z.infer<typeof uploadsBody>['files']): Promise<UploadsResponse> {
@@ -243,10 +222,8 @@ export function createWorkerRoutes(services: Services) {
   }
 
   return Object.assign(handle, {
-    close() {
-      for (const timer of trailing.values()) clearTimeout(timer);
-      trailing.clear();
-    },
+    /** Nothing to release: progress held back by coalescing is sent by the job listener's close(). */
+    close() {},
   });
 }
 
