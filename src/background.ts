@@ -1,4 +1,6 @@
+import { type Scheduler, startScheduler } from './fly/scheduler/index.js';
 import type { Services } from './services.js';
+import { startWebhookDeliverer } from './webhooks/deliverer.js';
 import { startLeaseReaper } from './workers/lease-reaper.js';
 
 /** What background loops get: the process's services and the URL this instance listens on. */
@@ -13,8 +15,11 @@ export interface BackgroundContext {
  * one line here; they stop in reverse order.
  */
 export async function startBackgroundServices(context: BackgroundContext) {
-  const leaseReaper = startLeaseReaper(context.services);
-  const loops = { leaseReaper };
+  let scheduler: Scheduler | undefined;
+  // A job lost on a machine makes the scheduler check that machine before it gets more work.
+  const leaseReaper = startLeaseReaper(context.services, { onLost: (job, machineId) => scheduler?.reportLostMachine(machineId, job.id) });
+  scheduler = await startScheduler(context);
+  const loops = { leaseReaper, scheduler, webhookDeliverer: await startWebhookDeliverer(context) };
   return {
     ...loops,
     async stop(): Promise<void> {

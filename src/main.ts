@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
   const server = await startServer(config, logger);
-  logger.info(`ffly is up: open ${server.url}/graphql`);
+  logger.info(`ffly is up: open ${server.url}/ (web page) or ${server.url}/graphql (GraphiQL)`);
 
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -9,6 +9,7 @@ import { createRoutes } from './http/routes.js';
 import type { Logger } from './logger.js';
 import { createResources, type Resources } from './resources.js';
 import type { Services } from './services.js';
+import { createWebhookUrlChecker } from './webhooks/url-guard.js';
 
 export interface RunningServer {
   url: string;
@@ -26,7 +27,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let stopListener = async () => {};
   try {
     const signingKey = await getOrCreateSecret(resources.database.db, 'signing-key');
-    const jobListener = await startJobListener(resources.database.sql, logger);
+    const jobListener = await startJobListener({ url: resources.database.url, sql: resources.database.sql, logger });
     stopListener = () => jobListener.close();
     const services: Services = {
       config,
@@ -39,6 +40,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       signingKey,
       jobListener,
       machines: null,
+      checkWebhookUrl: createWebhookUrlChecker(config),
     };
     const routes = createRoutes(services);
     const app = buildApp(schema, services, routes.routes);

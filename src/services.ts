@@ -19,6 +19,8 @@ export interface Services {
   signingKey: Buffer;
   /** Fans job notifications out to this instance's subscribers (null until started). */
   jobListener: JobListener | null;
+  /** The SSRF guard for webhook URLs: the reason to refuse one, or null (see src/webhooks/url-guard.ts). */
+  checkWebhookUrl(url: string): Promise<string | null>;
   /** The worker pool, once the scheduler runs (null before it starts, e.g. in tests without Fly). */
   machines: { list(): Promise<Array<{ id: string; state: string }>> } | null;
 }

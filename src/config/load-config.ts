@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { emulatorOptionsFromEnv, type FlyEmulatorOptions } from '../fly/emulator/options.js';
+import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../fly/scheduler/guest.js';
 
 /** Everything the API process is configured by; built only by {@link loadConfig}. */
 export interface Config {
@@ -27,6 +29,10 @@ export interface Config {
     workerImage: string;
     region: string | null;
     emulatorPort: number;
+    /** Size of every worker machine (`FLY_WORKER_CPU_KIND`, `FLY_WORKER_CPUS`, `FLY_WORKER_MEMORY_MB`). */
+    workerGuest: WorkerGuest;
+    /** The `FLY_EMULATOR_*` knobs, for the emulator the API starts in-process when it has no Fly token. */
+    emulator: Partial<FlyEmulatorOptions>;
   };
   /** Where clients reach the API (base of signed HLS links); null derives it from each request. */
   publicUrl: string | null;
@@ -38,6 +44,12 @@ export interface Config {
   apiKeys: string[] | null;
   webhookSecret: string | null;
   webhookAllowPrivate: boolean;
+  /** Deadline of one webhook attempt, from connecting to reading the response. */
+  webhookTimeoutMs: number;
+  /** First webhook retry delay; doubles per attempt (each delay capped at 6 h), with jitter. */
+  webhookRetryBaseMs: number;
+  /** Retry window: no attempt is made later than this after the event; then the delivery FAILED. */
+  webhookMaxRetrySeconds: number;
   maxUploadBytes: number;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
@@ -109,6 +121,19 @@ export function loadConfig(env: Env): Config {
     if (env.FLY_WORKER_IMAGE === undefined) problems.push('FLY_WORKER_IMAGE: required when FLY_API_TOKEN is set');
   }
 
+  const cpuKind = read.oneOf('FLY_WORKER_CPU_KIND', 'performance', ['shared', 'performance']) as WorkerGuest['cpuKind'];
+  const cpus = read.integer('FLY_WORKER_CPUS', 2, 1, 128);
+  const workerGuest: WorkerGuest = { cpuKind, cpus, memoryMb: read.integer('FLY_WORKER_MEMORY_MB', defaultMemoryMb(cpuKind, cpus), 256, 1_048_576) };
+  for (const problem of guestProblems(workerGuest)) problems.push(`FLY_WORKER_CPU_KIND, FLY_WORKER_CPUS, FLY_WORKER_MEMORY_MB: ${problem}`);
+
+  let emulator: Partial<FlyEmulatorOptions> = {};
+  try {
+    emulator = emulatorOptionsFromEnv(env);
+  } catch (error) {
+    // One line per bad knob, after the header line of the emulator's own message.
+    problems.push(...String((error as Error).message).split('\n- ').slice(1));
+  }
+
   const config: Config = {
     port: read.integer('PORT', 4000, 0, 65_535),
     host,
@@ -130,6 +155,8 @@ export function loadConfig(env: Env): Config {
       workerImage,
       region: read.optional('FLY_REGION'),
       emulatorPort: read.integer('FLY_EMULATOR_PORT', 0, 0, 65_535),
+      workerGuest,
+      emulator,
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
     workerApiUrl: read.url('WORKER_API_URL', ['http:', 'https:']),
@@ -138,6 +165,9 @@ export function loadConfig(env: Env): Config {
     apiKeys,
     webhookSecret,
     webhookAllowPrivate: read.boolean('WEBHOOK_ALLOW_PRIVATE', localMode),
+    webhookTimeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookRetryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
+    webhookMaxRetrySeconds: read.integer('WEBHOOK_MAX_RETRY_S', 86_400, 0, 7 * 86_400),
     maxUploadBytes: read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { notifyJobChanged } from './jobs.js';
+import { mapRow } from './map-row.js';
 import { jobEventsTable, jobOutputsTable, jobsTable, type Job, type JobPhase } from './schema.js';
 
 /**
@@ -8,48 +9,49 @@ import { jobEventsTable, jobOutputsTable, jobsTable, type Job, type JobPhase } f
  * worker holds), its event and its notification, in one transaction.
  */
 
-/** Claims the next runnable job (priority, then age), skipping rows other claimers hold. */
+/**
+ * Claims the next runnable job (priority, then age), skipping rows other claimers hold. One statement
+ * (select, update and event insert as CTEs) so a claim is one round trip; its ORDER BY matches
+ * jobs_claim_idx exactly (`priority DESC NULLS LAST`), so the queue is never sorted. The notification
+ * follows in its own statement: were it lost, subscribers would still see the job's next report.
+ */
 export async function claimNextJob(db: Database, options: { machineId: string | null; leaseMs: number }): Promise<Job | null> {
-  return db.transaction(async (tx) => {
-    const next = tx
-      .select({ id: jobsTable.id })
-      .from(jobsTable)
-      .where(and(eq(jobsTable.status, 'QUEUED'), lte(jobsTable.runAfter, sql`now()`)))
-      .orderBy(desc(jobsTable.priority), asc(jobsTable.createdAt), asc(jobsTable.id))
-      .limit(1)
-      .for('update', { skipLocked: true });
-    const [job] = await tx
-      .update(jobsTable)
-      .set({
-        status: 'RUNNING',
-        attempts: sql`${jobsTable.attempts} + 1`,
-        leaseId: sql`gen_random_uuid()`,
-        leaseExpiresAt: sql`now() + make_interval(secs => ${options.leaseMs / 1000})`,
-        machineId: options.machineId,
-        startedAt: sql`coalesce(${jobsTable.startedAt}, now())`,
-        progressPhase: 'DOWNLOADING',
-        progressPercent: 0,
-        progressSpeed: null,
-        progressEtaSeconds: null,
-        progressOutTimeSeconds: null,
-        progressUpdatedAt: sql`now()`,
-        version: sql`${jobsTable.version} + 1`,
-        updatedAt: sql`now()`,
-      })
-      .where(inArray(jobsTable.id, next))
-      .returning();
-    if (!job) return null;
-    await tx.insert(jobEventsTable).values({
-      jobId: job.id,
-      type: 'claimed',
-      fromStatus: 'QUEUED',
-      toStatus: 'RUNNING',
-      attempt: job.attempts,
-      machineId: options.machineId,
-    });
-    await notifyJobChanged(tx, job);
-    return job;
-  });
+  const rows = await db.execute(sql`
+    with next as (
+      select id from jobs
+      where status = 'QUEUED' and run_after <= now()
+      order by priority desc nulls last, created_at, id
+      limit 1
+      for update skip locked
+    ), claimed as (
+      update jobs set
+        status = 'RUNNING',
+        attempts = jobs.attempts + 1,
+        lease_id = gen_random_uuid(),
+        lease_expires_at = now() + make_interval(secs => ${options.leaseMs / 1000}),
+        machine_id = ${options.machineId},
+        started_at = coalesce(jobs.started_at, now()),
+        progress_phase = 'DOWNLOADING',
+        progress_percent = 0,
+        progress_speed = null,
+        progress_eta_seconds = null,
+        progress_out_time_seconds = null,
+        progress_updated_at = now(),
+        version = jobs.version + 1,
+        updated_at = now()
+      from next
+      where jobs.id = next.id
+      returning jobs.*
+    ), event as (
+      insert into job_events (job_id, type, from_status, to_status, attempt, machine_id)
+      select id, 'claimed', 'QUEUED', 'RUNNING', attempts, ${options.machineId} from claimed
+    )
+    select * from claimed`);
+  const row = (rows as unknown as Array<Record<string, unknown>>)[0];
+  if (!row) return null;
+  const job = mapRow(jobsTable, row);
+  await notifyJobChanged(db, job);
+  return job;
 }
 
 export interface ProgressReport {

@@ -1,6 +1,7 @@
 import { WORKER_API_PREFIX } from '../../protocol/worker-api.js';
 import type { Services } from '../services.js';
 import type { Route } from './app.js';
+import { createWebRoutes } from '../web/routes.js';
 import { createHlsRoute, HLS_ROUTE_PREFIX } from './hls-route.js';
 import { createWorkerRoutes } from './worker-routes.js';
 
@@ -11,6 +12,7 @@ export function createRoutes(services: Services): { routes: Record<string, Route
     routes: {
       [HLS_ROUTE_PREFIX]: createHlsRoute(services),
       [`${WORKER_API_PREFIX}/`]: workerRoutes,
+      ...createWebRoutes(),
     },
     close() {
       workerRoutes.close();

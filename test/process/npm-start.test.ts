@@ -18,7 +18,7 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /open (http:\/\/\S+\/graphql)/.exec(output);
+      const match = /(http:\/\/\S+\/graphql) \(GraphiQL\)/.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout!.on('data', onData);

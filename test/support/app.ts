@@ -23,12 +23,20 @@ export interface GraphQLResponse<T> {
 
 export const TEST_KEYS = ['test-key-tenant-a-0123456789', 'test-key-tenant-b-0123456789'] as const;
 
+export interface TestAppOptions {
+  /**
+   * Use this database instead of a fresh one, and leave it in place at `stop()`: a second instance on
+   * the same database, or a restart. The caller creates it (`createTestDatabase`) and drops it.
+   */
+  databaseUrl?: string;
+}
+
 /**
  * Starts the real server on 127.0.0.1:0 with its own fresh database, its own s3rver and a temp
  * DATA_DIR. Stopped and cleaned up by `stop()`, which `useTestApp` registers for the caller.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ffly-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -37,6 +45,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: database.url,
     API_KEYS: TEST_KEYS.join(','),
     LOG_LEVEL: 'silent',
+    // No scheduler machines unless a test asks: most tests run their workers by hand.
+    MAX_MACHINES: '0',
     ...env,
   });
   const server = await startServer(config, silentLogger());
@@ -64,8 +74,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 }
 
 /** startTestApp, stopped automatically when the current test (or hook's scope) finishes. */
-export async function useTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const app = await startTestApp(env);
+export async function useTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const app = await startTestApp(env, options);
   onTestFinished(() => app.stop());
   return app;
 }

@@ -32,18 +32,24 @@ export function createApiClient(options: { apiUrl: string; credential: string; f
 
   async function post<T>(path: string, token: string, body: unknown, { retries = 4, timeoutMs = 30_000, signal }: { retries?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
+      // A plain timer rather than AbortSignal.timeout(): Node 20's AbortSignal.any() holds its sources
+      // weakly, and a collected timeout signal would never fire.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       try {
         const response = await doFetch(`${base}${path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
           body: JSON.stringify(body),
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+          signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
         });
         const payload = (await response.json().catch(() => ({}))) as { error?: string };
         if (response.ok || response.status === 409) return payload as T;
         if (response.status < 500 || attempt >= retries) throw new ApiError(response.status, payload.error ?? `HTTP ${response.status}`);
       } catch (error) {
         if (error instanceof ApiError || signal?.aborted || attempt >= retries) throw error;
+      } finally {
+        clearTimeout(timer);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random())));
     }

@@ -155,3 +155,12 @@ describe('audio outputs from a 24-bit stereo 48 kHz WAV', () => {
     }
   });
 });
+
+describe('Opus at a rate below 48 kHz', () => {
+  it('verifies an Opus output asked for 24 kHz, which every decoder reads back at 48 kHz', async () => {
+    const result = await transcode('wav-16bit-stereo-44k.wav', [audioOutput({ format: 'OPUS', name: 'opus-24k', bitrateKbps: 48, sampleRate: 24000 })]);
+    expect(result.verified.map((entry) => entry.name)).toEqual(['opus-24k']);
+    const { stream } = await result.read('opus-24k');
+    expect([stream.codec_name, stream.sample_rate]).toEqual(['opus', '48000']);
+  });
+});
