@@ -56,8 +56,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       background,
       stop() {
         stopping ??= (async () => {
-          await app.stop();
+          // Long-polling workers are answered first, so the HTTP server can drain at once.
           routes.close();
+          await app.stop();
           await background.stop();
           await jobListener.close();
           await resources.close();

@@ -106,20 +106,27 @@ export function createWorkerRoutes(services: Services) {
   }
 
   /** Long poll: try, then wait for any job notification (or the deadline) and try again. */
+  let closing = false;
+  const waiters = new Set<() => void>();
+
   async function claimWithWait(machineId: string | null, waitMs: number, response: ServerResponse): Promise<Job | null> {
     const deadline = Date.now() + waitMs;
     const leaseMs = services.config.leaseMs;
     while (true) {
+      // Once the instance is stopping, waiting claimers are answered "no job" and come back elsewhere.
+      if (closing) return null;
       const job = await claimNextJob(services.db, { machineId, leaseMs });
       // A worker that hung up gets nothing (and takes nothing: the claim happens only while it waits).
       if (job || Date.now() >= deadline || response.destroyed) return job;
       await new Promise<void>((resolve) => {
+        waiters.add(done);
         // Also retry on a timer: a job whose backoff ends makes no notification.
         const timer = setTimeout(done, Math.min(1_000, deadline - Date.now()));
         const stop = services.jobListener?.watchAll((change) => (change === null || change.status === 'QUEUED' ? done() : undefined));
         // The response's 'close' is the client hanging up (the request's fires once its body is read).
         response.once('close', done);
         function done() {
+          waiters.delete(done);
           clearTimeout(timer);
           stop?.();
           response.off('close', done);
@@ -222,8 +229,14 @@ export function createWorkerRoutes(services: Services) {
   }
 
   return Object.assign(handle, {
-    /** Nothing to release: progress held back by coalescing is sent by the job listener's close(). */
-    close() {},
+    /**
+     * Ends every waiting claim at once (a long poll would otherwise hold shutdown for the whole grace
+     * period). Progress held back by coalescing is sent by the job listener's close().
+     */
+    close() {
+      closing = true;
+      for (const wake of [...waiters]) wake();
+    },
   });
 }
 

@@ -175,6 +175,21 @@ describe('the worker protocol', () => {
     }
   });
 
+  it('answers a waiting claimer at once when the instance stops, so shutdown does not wait out the long poll', async () => {
+    const other = await startTestApp();
+    const otherCredential = machineCredential(other.server.services.signingKey);
+    const waiting = fetch(`${other.url}/worker/v1/claim`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${otherCredential}` },
+      body: JSON.stringify({ machineId: null, waitMs: 20_000 }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    await other.stop();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await (await waiting).json()).toEqual({ job: null });
+  });
+
   it('answers malformed worker requests with a 400 that says what is wrong', async () => {
     const result = await post('/claim', credential, { waitMs: 'soon' });
     expect(result.status).toBe(400);
