@@ -1,6 +1,7 @@
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { notifyJobChanged } from './jobs.js';
+import { JOB_CHANNEL, JOB_ROUTING_KEY } from './job-notifications.js';
 import { mapRow } from './map-row.js';
 import { jobEventsTable, jobOutputsTable, jobsTable, type Job, type JobPhase } from './schema.js';
 
@@ -11,9 +12,11 @@ import { jobEventsTable, jobOutputsTable, jobsTable, type Job, type JobPhase } f
 
 /**
  * Claims the next runnable job (priority, then age), skipping rows other claimers hold. One statement
- * (select, update and event insert as CTEs) so a claim is one round trip; its ORDER BY matches
- * jobs_claim_idx exactly (`priority DESC NULLS LAST`), so the queue is never sorted. The notification
- * follows in its own statement: were it lost, subscribers would still see the job's next report.
+ * (select, update, event insert and NOTIFY as CTEs) so a claim is one round trip, and its ORDER BY
+ * matches jobs_claim_idx exactly (`priority DESC NULLS LAST`), so the queue is never sorted.
+ * The commit is asynchronous (`synchronous_commit` off for this transaction only): if PostgreSQL
+ * crashed before flushing it, the job would simply still be QUEUED, and the worker's first report
+ * would be refused as "lost" — safe, and it saves a disk flush on the hot path.
  */
 export async function claimNextJob(db: Database, options: { machineId: string | null; leaseMs: number }): Promise<Job | null> {
   const rows = await db.execute(sql`
@@ -46,12 +49,14 @@ export async function claimNextJob(db: Database, options: { machineId: string | 
       insert into job_events (job_id, type, from_status, to_status, attempt, machine_id)
       select id, 'claimed', 'QUEUED', 'RUNNING', attempts, ${options.machineId} from claimed
     )
-    select * from claimed`);
+    -- The payload notifyJobChanged() sends for one status change (see notification-batch.ts).
+    select claimed.*,
+      pg_notify(${JOB_CHANNEL}, json_build_object('events', json_build_array(json_build_array(
+        ${`${JOB_ROUTING_KEY}:`} || id, json_build_object('id', id, 'version', version, 'status', status))))::text),
+      set_config('synchronous_commit', 'off', true)
+    from claimed`);
   const row = (rows as unknown as Array<Record<string, unknown>>)[0];
-  if (!row) return null;
-  const job = mapRow(jobsTable, row);
-  await notifyJobChanged(db, job);
-  return job;
+  return row ? mapRow(jobsTable, row) : null;
 }
 
 export interface ProgressReport {
@@ -66,38 +71,33 @@ export interface ProgressReport {
 export type LeaseOutcome = { kind: 'ok'; job: Job } | { kind: 'canceled' } | { kind: 'lost' };
 
 /**
- * Records progress and extends the lease (every report is the heartbeat). Percent never decreases
- * within an attempt. A worker whose lease was taken back learns it is "lost"; a canceled job, "canceled".
+ * Records progress and extends the lease (every report is the heartbeat): one UPDATE, no transaction
+ * and no notification (progress is announced, coalesced, by the job listener after it commits).
+ * Percent never decreases within an attempt. A worker whose lease was taken back learns it is
+ * "lost"; a canceled job, "canceled".
  */
 export async function recordProgress(
   db: Database,
   lease: { jobId: string; leaseId: string; leaseMs: number },
   report: ProgressReport,
-  options: { notify: boolean },
 ): Promise<LeaseOutcome> {
-  return db.transaction(async (tx) => {
-    const [job] = await tx
-      .update(jobsTable)
-      .set({
-        progressPhase: report.phase,
-        progressPercent: sql`greatest(coalesce(${jobsTable.progressPercent}, 0), ${report.percent})`,
-        progressSpeed: report.speed,
-        progressEtaSeconds: report.etaSeconds,
-        progressOutTimeSeconds: report.outTimeSeconds,
-        progressUpdatedAt: sql`now()`,
-        sourceDurationSeconds: sql`coalesce(${report.sourceDurationSeconds}, ${jobsTable.sourceDurationSeconds})`,
-        leaseExpiresAt: sql`now() + make_interval(secs => ${lease.leaseMs / 1000})`,
-        version: sql`${jobsTable.version} + 1`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(jobsTable.id, lease.jobId), eq(jobsTable.leaseId, lease.leaseId), eq(jobsTable.status, 'RUNNING')))
-      .returning();
-    if (job) {
-      if (options.notify) await notifyJobChanged(tx, job);
-      return { kind: 'ok', job };
-    }
-    return leaseProblem(tx, lease);
-  });
+  const [job] = await db
+    .update(jobsTable)
+    .set({
+      progressPhase: report.phase,
+      progressPercent: sql`greatest(coalesce(${jobsTable.progressPercent}, 0), ${report.percent})`,
+      progressSpeed: report.speed,
+      progressEtaSeconds: report.etaSeconds,
+      progressOutTimeSeconds: report.outTimeSeconds,
+      progressUpdatedAt: sql`now()`,
+      sourceDurationSeconds: sql`coalesce(${report.sourceDurationSeconds}, ${jobsTable.sourceDurationSeconds})`,
+      leaseExpiresAt: sql`now() + make_interval(secs => ${lease.leaseMs / 1000})`,
+      version: sql`${jobsTable.version} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(jobsTable.id, lease.jobId), eq(jobsTable.leaseId, lease.leaseId), eq(jobsTable.status, 'RUNNING')))
+    .returning();
+  return job ? { kind: 'ok', job } : leaseProblem(db, lease);
 }
 
 async function leaseProblem(db: Pick<Database, 'select'>, lease: { jobId: string; leaseId: string }): Promise<LeaseOutcome> {

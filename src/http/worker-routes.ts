@@ -172,10 +172,9 @@ export function createWorkerRoutes(services: Services) {
         outTimeSeconds: body.outTimeSeconds ?? null,
         sourceDurationSeconds: body.sourceDurationSeconds ?? null,
       },
-      // Not inside this commit: every notifying commit takes a cluster-wide lock. The listener
-      // coalesces progress (per job, and across jobs into one commit) after it is committed.
-      { notify: false },
     );
+    // Not inside the update: every notifying commit takes a cluster-wide lock. The listener
+    // coalesces progress (per job, and across jobs into one commit) after it is committed.
     if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
     return outcome;
   }

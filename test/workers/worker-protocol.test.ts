@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../protocol/worker-api.js';
+import { claimNextJob } from '../../src/db/claims.js';
+import { JOB_CHANNEL, jobChangeEvent } from '../../src/db/job-notifications.js';
+import { encodeBatch } from '../../src/db/notification-batch.js';
 import { machineCredential } from '../../src/workers/credentials.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInput } from '../support/jobs.js';
@@ -232,3 +235,25 @@ describe('the worker protocol', () => {
 function decode(globalId: string): string {
   return Buffer.from(globalId, 'base64').toString().split(':')[1]!;
 }
+
+describe('the claim notification', () => {
+  it('is the payload notifyJobChanged sends for a status change, so every listener reads it the same way', async () => {
+    const app = await startTestApp();
+    try {
+      const { services } = app.server;
+      const seen: string[] = [];
+      const listening = await services.sql.listen(JOB_CHANNEL, (payload) => seen.push(payload));
+      const job = await createJob(app, wavInput(4));
+      await upload(job, new Uint8Array([1, 2, 3, 4]));
+      await runMutation(app, START_JOB, job.id);
+      const claimed = (await claimNextJob(services.db, { machineId: 'm', leaseMs: 10_000 }))!;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await listening.unlisten();
+      expect(JSON.parse(seen.at(-1)!)).toEqual(JSON.parse(encodeBatch({}, [jobChangeEvent(claimed)])[0]!));
+      expect(claimed).toMatchObject({ status: 'RUNNING', attempts: 1, machineId: 'm' });
+      expect(claimed.startedAt).toBeInstanceOf(Date);
+    } finally {
+      await app.stop();
+    }
+  });
+});
