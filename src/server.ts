@@ -17,7 +17,7 @@ export interface RunningServer {
   services: Services;
   resources: Resources;
   background: BackgroundServices;
-  /** Stops the HTTP server first, then background loops, then the database and store. */
+  /** Answers waiting workers, stops background loops, then the HTTP server, then the database and store. */
   stop(): Promise<void>;
 }
 
@@ -56,10 +56,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       background,
       stop() {
         stopping ??= (async () => {
-          // Long-polling workers are answered first, so the HTTP server can drain at once.
+          // Long-polling workers are answered first, so the HTTP server can drain at once. Background
+          // loops stop while the API still serves: local worker machines stopped with the in-process
+          // emulator can still hand their jobs back over HTTP.
           routes.close();
-          await app.stop();
           await background.stop();
+          await app.stop();
           await jobListener.close();
           await resources.close();
         })();
