@@ -32,10 +32,17 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
     ...extraRoutes,
   };
 
+  // Keys ending in "/" are prefixes (e.g. "/hls/"), except "/" itself (the web page); the others match exactly.
+  const prefixRoutes = Object.entries(routes).filter(([key]) => key !== '/' && key.endsWith('/'));
+
   const server = createServer((request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
-    // Keys ending in "/" are prefixes (e.g. "/hls/"), except "/" itself (the web page); the others match exactly.
-    const route = routes[pathname] ?? Object.entries(routes).find(([key]) => key !== '/' && key.endsWith('/') && pathname.startsWith(key))?.[1];
+    // GraphQL is the hot path: it goes straight to yoga.
+    if (pathname === yoga.graphqlEndpoint) {
+      if (request.headers.accept?.includes('text/event-stream')) trackEventStream(response);
+      return void yoga(request, response);
+    }
+    const route = routes[pathname] ?? prefixRoutes.find(([key]) => pathname.startsWith(key))?.[1];
     if (route) {
       Promise.resolve(route(request, response)).catch((error: unknown) => {
         services.logger.error({ err: error, path: pathname }, 'route failed');
@@ -43,10 +50,6 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
         else response.destroy();
       });
       return;
-    }
-    if (pathname === yoga.graphqlEndpoint) {
-      if (request.headers.accept?.includes('text/event-stream')) trackEventStream(response);
-      return void yoga(request, response);
     }
     sendJson(response, 404, { error: 'Not found' });
   });
