@@ -32,8 +32,8 @@ export const builder = new SchemaBuilder<{
     // input path, so mutations that list ValidationError in their errors return it in the union.
     validationError: (result) => {
       const issue = result.issues[0];
-      const field = issue?.path?.map((segment) => (typeof segment === 'object' ? segment.key : segment)).join('.');
-      return new ValidationError(issue?.message ?? 'Invalid input', field || null);
+      const path = issue?.path?.map((segment) => (typeof segment === 'object' ? segment.key : segment)).join('.');
+      return new ValidationError(issue?.message ?? 'Invalid arguments', path || null);
     },
   },
   relay: {

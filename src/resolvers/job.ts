@@ -1,7 +1,8 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { createGraphQLError } from 'graphql-yoga';
+import { z } from 'zod';
 import { findJob, listJobs, type JobRecord } from '../db/jobs.js';
 import { builder } from '../graphql/builder.js';
+import { ValidationError } from '../graphql/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { JobStatusEnum } from './enums.js';
 import { JobErrorRef, JobOutputRef, JobProgressRef, JobSourceRef } from './job-parts.js';
@@ -69,6 +70,7 @@ builder.node(JobRef, {
 const JobConnection = builder.connectionObject({ type: JobRef, name: 'JobConnection' });
 
 const MAX_PAGE = 100;
+const PAGE_SIZE_MESSAGE = `"first" must be from 1 to ${MAX_PAGE}`;
 
 builder.queryFields((t) => ({
   job: t.field({
@@ -82,15 +84,15 @@ builder.queryFields((t) => ({
     type: JobConnection,
     description: 'Newest first.',
     args: {
-      first: t.arg.int({ description: `Page size, 1 to ${MAX_PAGE}; default 20.` }),
+      first: t.arg.int({
+        description: `Page size, 1 to ${MAX_PAGE}; default 20.`,
+        validate: z.number().int().min(1, PAGE_SIZE_MESSAGE).max(MAX_PAGE, PAGE_SIZE_MESSAGE).nullish(),
+      }),
       after: t.arg.string({ description: 'endCursor of the previous page.' }),
       status: t.arg({ type: [JobStatusEnum], description: 'Only jobs in one of these statuses.' }),
     },
     resolve: async (_root, args, context) => {
       const first = args.first ?? 20;
-      if (first < 1 || first > MAX_PAGE) {
-        throw createGraphQLError(`"first" must be from 1 to ${MAX_PAGE}`, { extensions: { code: 'BAD_USER_INPUT' } });
-      }
       const after = args.after ? decodeCursor(args.after) : null;
       const records = await listJobs(context.services.db, {
         tenantId: context.viewer.tenantId,
@@ -124,6 +126,6 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
     if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
-    throw createGraphQLError('"after" is not a cursor this API issued', { extensions: { code: 'BAD_USER_INPUT' } });
+    throw new ValidationError('"after" is not a cursor this API issued', 'after');
   }
 }

@@ -195,6 +195,9 @@ describe('the jobs API', () => {
       expect(canceled.data.jobs.edges).toEqual([{ node: { id: ids[1], status: 'CANCELED' } }]);
       const bad = await isolated.graphql('{ jobs(after: "garbage") { edges { cursor } } }');
       expect(bad.errors?.[0]?.message).toMatch(/not a cursor/);
+      const tooMany = await isolated.graphql('{ jobs(first: 500) { edges { cursor } } }');
+      expect(tooMany.data).toBeNull();
+      expect(tooMany.errors?.[0]).toMatchObject({ message: '"first" must be from 1 to 100', extensions: { code: 'BAD_USER_INPUT' } });
     } finally {
       await isolated.stop();
     }
