@@ -62,36 +62,36 @@ builder.mutationFields((t) => ({
     description: 'Creates a job AWAITING_UPLOAD; PUT the file to source.upload, then call startJob.',
     errors: { types: [ValidationError], union: { name: 'CreateJobResult' } },
     args: { input: t.arg({ type: CreateJobInput, required: true }) },
-    resolve: async (_root, { input }, { services, viewer }) => {
-      const result = await createJob(services, viewer.tenantId, input as CreateJobInputShape);
-      if (result instanceof Error) throw result;
-      return result;
-    },
+    resolve: async (_root, { input }, { services, viewer }) => unwrap(await createJob(services, viewer.tenantId, input as CreateJobInputShape)),
   }),
   startJob: t.field({
     type: JobRef,
     description: 'AWAITING_UPLOAD -> QUEUED; checks the upload is there and of the declared size.',
     errors: { types: [NotFoundError, InvalidStateError, ValidationError], union: { name: 'StartJobResult' } },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, { services, viewer }) => {
-      const jobId = parseJobId(String(id));
-      if (!jobId) throw new NotFoundError('No job with this id');
-      const result = await startJob(services, viewer.tenantId, jobId);
-      if (result instanceof Error) throw result;
-      return result;
-    },
+    resolve: (_root, { id }, { services, viewer }) => onJob(String(id), (jobId) => startJob(services, viewer.tenantId, jobId)),
   }),
   cancelJob: t.field({
     type: JobRef,
     description: 'AWAITING_UPLOAD/QUEUED/RUNNING -> CANCELED; a running ffmpeg is stopped.',
     errors: { types: [NotFoundError, InvalidStateError], union: { name: 'CancelJobResult' } },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, { services, viewer }) => {
-      const jobId = parseJobId(String(id));
-      if (!jobId) throw new NotFoundError('No job with this id');
-      const result = await cancelJob(services, viewer.tenantId, jobId);
-      if (result instanceof Error) throw result;
-      return result;
-    },
+    resolve: (_root, { id }, { services, viewer }) => onJob(String(id), (jobId) => cancelJob(services, viewer.tenantId, jobId)),
   }),
 }));
+
+/**
+ * The services answer client-actionable errors as values; thrown, the errors plugin turns them into
+ * members of the field's result union.
+ */
+function unwrap<T>(result: T): Exclude<T, Error> {
+  if (result instanceof Error) throw result;
+  return result as Exclude<T, Error>;
+}
+
+/** Runs a job mutation by global id; a malformed id is as missing as another tenant's job. */
+async function onJob<T>(globalId: string, run: (jobId: string) => Promise<T>): Promise<Exclude<T, Error>> {
+  const jobId = parseJobId(globalId);
+  if (!jobId) throw new NotFoundError('No job with this id');
+  return unwrap(await run(jobId));
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startTestApp, TEST_KEYS, type TestApp } from '../support/app.js';
-import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInput } from '../support/jobs.js';
+import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInput, jobUuid } from '../support/jobs.js';
 
 const [KEY_A, KEY_B] = TEST_KEYS;
 const body = new Uint8Array(1000).fill(7);
@@ -75,7 +75,7 @@ describe('the jobs API', () => {
 
   it('hands out no upload URL once the upload window has closed, and refuses a late start', async () => {
     const job = await createJob(app, wavInput(1000));
-    await app.server.services.db.execute(sql`update jobs set upload_expires_at = now() - interval '1 minute' where id = ${decodeId(job.id)}`);
+    await app.server.services.db.execute(sql`update jobs set upload_expires_at = now() - interval '1 minute' where id = ${jobUuid(job.id)}`);
     const read = await app.graphql(GET_JOB, { id: job.id });
     expect(read.data.job.source.upload).toBeNull();
     const result = await runMutation(app, START_JOB, job.id);
@@ -85,7 +85,7 @@ describe('the jobs API', () => {
   it('refuses an upload that arrived after its URL expired', async () => {
     const job = await createJob(app, wavInput(1000));
     await upload(job, body);
-    await app.server.services.db.execute(sql`update jobs set upload_expires_at = now() - interval '1 minute' where id = ${decodeId(job.id)}`);
+    await app.server.services.db.execute(sql`update jobs set upload_expires_at = now() - interval '1 minute' where id = ${jobUuid(job.id)}`);
     const result = await runMutation(app, START_JOB, job.id);
     expect(result.message).toMatch(/arrived after the upload URL expired/);
   });
@@ -100,7 +100,7 @@ describe('the jobs API', () => {
 
   it.each(['AWAITING_UPLOAD', 'QUEUED', 'RUNNING'])('cancels a job that is %s', async (status) => {
     const job = await createJob(app, wavInput(1000));
-    await app.server.services.db.execute(sql`update jobs set status = ${status} where id = ${decodeId(job.id)}`);
+    await app.server.services.db.execute(sql`update jobs set status = ${status} where id = ${jobUuid(job.id)}`);
     const canceled = await runMutation(app, CANCEL_JOB, job.id);
     expect(canceled).toMatchObject({ __typename: 'Job', status: 'CANCELED' });
     expect(canceled.finishedAt).not.toBeNull();
@@ -108,7 +108,7 @@ describe('the jobs API', () => {
 
   it.each(['COMPLETED', 'FAILED', 'CANCELED'])('refuses to cancel or start a job that is %s', async (status) => {
     const job = await createJob(app, wavInput(1000));
-    await app.server.services.db.execute(sql`update jobs set status = ${status} where id = ${decodeId(job.id)}`);
+    await app.server.services.db.execute(sql`update jobs set status = ${status} where id = ${jobUuid(job.id)}`);
     expect(await runMutation(app, CANCEL_JOB, job.id)).toMatchObject({ __typename: 'InvalidStateError', status });
     expect(await runMutation(app, START_JOB, job.id)).toMatchObject({ __typename: 'InvalidStateError', status });
   });
@@ -123,7 +123,7 @@ describe('the jobs API', () => {
   it('never serves outputs of a canceled job', async () => {
     const job = await createJob(app, wavInput(1000));
     await runMutation(app, CANCEL_JOB, job.id);
-    await app.server.services.db.execute(sql`update job_outputs set size_bytes = 10 where job_id = ${decodeId(job.id)}`);
+    await app.server.services.db.execute(sql`update job_outputs set size_bytes = 10 where job_id = ${jobUuid(job.id)}`);
     const read = await app.graphql(GET_JOB, { id: job.id });
     expect(read.data.job.outputs[0].url).toBeNull();
   });
@@ -143,7 +143,7 @@ describe('the jobs API', () => {
 
   it('creates a new job for an idempotency key older than 24 hours', async () => {
     const first = await createJob(app, wavInput(1000, { idempotencyKey: 'order-44' }));
-    await app.server.services.db.execute(sql`update jobs set created_at = now() - interval '25 hours' where id = ${decodeId(first.id)}`);
+    await app.server.services.db.execute(sql`update jobs set created_at = now() - interval '25 hours' where id = ${jobUuid(first.id)}`);
     const second = await createJob(app, wavInput(1000, { idempotencyKey: 'order-44' }));
     expect(second.id).not.toBe(first.id);
   });
@@ -209,11 +209,8 @@ describe('the jobs API', () => {
   }
 
   async function eventTypes(globalId: string): Promise<string[]> {
-    const rows = await app.server.services.sql`select type from job_events where job_id = ${decodeId(globalId)} order by id`;
+    const rows = await app.server.services.sql`select type from job_events where job_id = ${jobUuid(globalId)} order by id`;
     return rows.map((row) => row.type as string);
   }
 });
 
-function decodeId(globalId: string): string {
-  return Buffer.from(globalId, 'base64').toString().split(':')[1]!;
-}

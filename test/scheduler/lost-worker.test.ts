@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBinaries } from '../../transcoder/src/media/binaries.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { createJob, GET_JOB, runMutation, START_JOB, upload } from '../support/jobs.js';
+import { createJob, GET_JOB, runMutation, START_JOB, upload, jobUuid } from '../support/jobs.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { waitFor } from '../support/worker.js';
 import { FAST_POOL_ENV, observerClient, startSharedEmulator } from './helpers.js';
@@ -38,7 +38,7 @@ describe('a worker SIGKILLed in the middle of a job', () => {
     });
     await upload(job, longAudio);
     await runMutation(app, START_JOB, job.id);
-    const uuid = Buffer.from(job.id, 'base64').toString().split(':')[1]!;
+    const uuid = jobUuid(job.id);
     const running = await waitFor(async () => {
       const [row] = await app.server.services.sql`select machine_id from jobs where id = ${uuid} and status = 'RUNNING'`;
       return row?.machine_id as string | undefined;

@@ -39,3 +39,8 @@ export const wavInput = (sizeBytes: number, extra: Record<string, unknown> = {})
   outputs: [{ audio: { format: 'MP3', bitrateKbps: 128 } }],
   ...extra,
 });
+
+/** The job's uuid (database id) from its GraphQL global id. */
+export function jobUuid(globalId: string): string {
+  return Buffer.from(globalId, 'base64').toString().split(':')[1]!;
+}

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineCredential } from '../../src/workers/credentials.js';
 import { startTestApp, TEST_KEYS, type TestApp } from '../support/app.js';
-import { CANCEL_JOB, createJob, runMutation, START_JOB, upload, wavInput } from '../support/jobs.js';
+import { CANCEL_JOB, createJob, runMutation, START_JOB, upload, wavInput, jobUuid } from '../support/jobs.js';
 import { waitFor } from '../support/worker.js';
 import { gate, readDeliveries, startReceiver, waitForSettledDelivery } from './receiver.js';
 
@@ -148,7 +148,7 @@ describe('webhook delivery', () => {
     const jobId = await cancelWithWebhook(receiver.url);
     await receiver.waitForRequests(1);
     // The event is now older than the 24 h window, as if every earlier retry had failed.
-    await app.server.services.db.execute(sql`update webhook_deliveries set created_at = now() - interval '2 days' where job_id = ${decode(jobId)}`);
+    await app.server.services.db.execute(sql`update webhook_deliveries set created_at = now() - interval '2 days' where job_id = ${jobUuid(jobId)}`);
     answer.open();
     const delivery = await waitForSettledDelivery(app, jobId);
     expect(delivery).toMatchObject({ status: 'FAILED', responseStatus: 500, nextAttemptAt: null });
@@ -159,7 +159,7 @@ describe('webhook delivery', () => {
     const job = await createJob(app, wavInput(4));
     await runMutation(app, CANCEL_JOB, job.id);
     expect(await readDeliveries(app, job.id)).toEqual([]);
-    const rows = await app.server.services.sql`select count(*)::int as count from webhook_deliveries where job_id = ${decode(job.id)}`;
+    const rows = await app.server.services.sql`select count(*)::int as count from webhook_deliveries where job_id = ${jobUuid(job.id)}`;
     expect(rows[0]!.count).toBe(0);
   });
 
@@ -172,6 +172,3 @@ describe('webhook delivery', () => {
   });
 });
 
-function decode(globalId: string): string {
-  return Buffer.from(globalId, 'base64').toString().split(':')[1]!;
-}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload } from '../support/jobs.js';
+import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, jobUuid } from '../support/jobs.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { startWorker, waitFor } from '../support/worker.js';
 
@@ -48,15 +48,13 @@ describe('worker lifecycle: cancel, crash, shutdown, idle', () => {
     return job.id;
   }
   const transcoding = (id: string) => waitFor(async () => ((await readJob(id)).progress?.phase === 'TRANSCODING' ? true : undefined), 60_000, 'transcoding');
-  const uuid = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
-
   it('stops ffmpeg when a running job is canceled, publishes nothing, and takes the next job', async () => {
     const worker = startWorker(app);
     const id = await submitLong();
     await transcoding(id);
-    expect(ffmpegProcessesFor(uuid(id)).length).toBeGreaterThan(0);
+    expect(ffmpegProcessesFor(jobUuid(id)).length).toBeGreaterThan(0);
     expect((await runMutation(app, CANCEL_JOB, id)).status).toBe('CANCELED');
-    await waitFor(async () => (ffmpegProcessesFor(uuid(id)).length === 0 ? true : undefined), 10_000, 'ffmpeg to stop');
+    await waitFor(async () => (ffmpegProcessesFor(jobUuid(id)).length === 0 ? true : undefined), 10_000, 'ffmpeg to stop');
     const job = await readJob(id);
     expect(job.status).toBe('CANCELED');
     expect(job.outputs.every((output: any) => output.url === null)).toBe(true);
@@ -72,7 +70,7 @@ describe('worker lifecycle: cancel, crash, shutdown, idle', () => {
     expect(await worker.exited).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(await readJob(id)).toMatchObject({ status: 'QUEUED', attempts: 0 });
-    expect(ffmpegProcessesFor(uuid(id))).toEqual([]);
+    expect(ffmpegProcessesFor(jobUuid(id))).toEqual([]);
     await runMutation(app, CANCEL_JOB, id);
   });
 
@@ -88,7 +86,7 @@ describe('worker lifecycle: cancel, crash, shutdown, idle', () => {
       return ['COMPLETED', 'FAILED'].includes(current.status) ? current : undefined;
     }, 240_000, 'the job to complete on the second worker');
     expect(job).toMatchObject({ status: 'COMPLETED', attempts: 2, machineId: 'machine-b' });
-    const events = await app.server.services.sql`select type, machine_id from job_events where job_id = ${uuid(id)} order by id`;
+    const events = await app.server.services.sql`select type, machine_id from job_events where job_id = ${jobUuid(id)} order by id`;
     expect(events.map((event) => `${event.type}@${event.machine_id ?? ''}`)).toContain('lease_expired@machine-a');
   }, 300_000);
 

@@ -6,7 +6,7 @@ import { JOB_CHANNEL, jobChangeEvent } from '../../src/db/job-notifications.js';
 import { encodeBatch } from '../../src/db/notification-batch.js';
 import { machineCredential } from '../../src/workers/credentials.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInput } from '../support/jobs.js';
+import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInput, jobUuid } from '../support/jobs.js';
 
 describe('the worker protocol', () => {
   let app: TestApp;
@@ -63,7 +63,7 @@ describe('the worker protocol', () => {
     const high = await queueJob({ priority: 5 });
     const first = (await claim())!;
     const second = (await claim())!;
-    expect([first.id, second.id]).toEqual([decode(high), decode(low)]);
+    expect([first.id, second.id]).toEqual([jobUuid(high), jobUuid(low)]);
   });
 
   it('gives each of many concurrent claimers a different job', async () => {
@@ -80,7 +80,7 @@ describe('the worker protocol', () => {
     const waiting = claim(10_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const id = await queueJob();
-    expect((await waiting)?.id).toBe(decode(id));
+    expect((await waiting)?.id).toBe(jobUuid(id));
   });
 
   it('records progress (never decreasing) and tells the worker when the job was canceled', async () => {
@@ -232,9 +232,6 @@ describe('the worker protocol', () => {
   });
 });
 
-function decode(globalId: string): string {
-  return Buffer.from(globalId, 'base64').toString().split(':')[1]!;
-}
 
 describe('the claim notification', () => {
   it('is the payload notifyJobChanged sends for a status change, so every listener reads it the same way', async () => {
