@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken } from './bearer.js';
 
 /** Who is calling: every API key is its own tenant. */
 export interface Viewer {
@@ -22,9 +23,9 @@ export function createApiKeyAuthenticator(apiKeys: string[] | null) {
     if (authorization === null || authorization === undefined || authorization === '') {
       return { ok: false, message: 'Missing API key: send "Authorization: Bearer <key>"' };
     }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) return { ok: false, message: 'Malformed Authorization header: expected "Bearer <key>"' };
-    const candidate = digest(match[1]!);
+    const key = bearerToken(authorization);
+    if (key === null) return { ok: false, message: 'Malformed Authorization header: expected "Bearer <key>"' };
+    const candidate = digest(key);
     // Check every key (no early exit) so timing does not tell how many keys there are or which matched.
     let found: string | null = null;
     for (const entry of digests) if (timingSafeEqual(entry.digest, candidate)) found = entry.tenantId;

@@ -16,7 +16,8 @@ import { JOB_PHASES } from '../db/schema.js';
 import { eq } from 'drizzle-orm';
 import { jobPrefix, outputKey } from '../jobs/keys.js';
 import type { Services } from '../services.js';
-import { bearer, jobToken, verifyJobToken, verifyMachineCredential } from '../workers/credentials.js';
+import { bearerToken } from '../auth/bearer.js';
+import { jobToken, verifyJobToken, verifyMachineCredential } from '../workers/credentials.js';
 import { sendJson } from './app.js';
 import { readJson, RequestError } from './read-json.js';
 
@@ -68,7 +69,7 @@ export function createWorkerRoutes(services: Services) {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'POST') return sendJson(response, 405, { error: 'Method not allowed' });
     const route = new URL(request.url ?? '/', 'http://localhost').pathname.slice(WORKER_API_PREFIX.length);
-    const token = bearer(request.headers.authorization);
+    const token = bearerToken(request.headers.authorization);
     try {
       if (route === '/claim') {
         if (!verifyMachineCredential(services.signingKey, token)) return sendJson(response, 401, { error: 'Invalid machine credential' });

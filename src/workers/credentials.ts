@@ -28,12 +28,6 @@ export function verifyJobToken(key: Buffer, presented: string | null): { jobId: 
   return safeEqual(presented!, jobToken(key, jobId, leaseId)) ? { jobId, leaseId } : null;
 }
 
-/** The bearer token of an Authorization header, or null. */
-export function bearer(header: string | undefined): string | null {
-  const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
-  return match ? match[1]! : null;
-}
-
 function mac(key: Buffer, message: string): string {
   return createHmac('sha256', key).update(message).digest('base64url');
 }
