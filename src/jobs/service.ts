@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expandRenditions } from '../../protocol/job-spec.js';
 import { findJob, findJobByIdempotencyKey, insertJob, releaseIdempotencyKey, transitionJob, type JobRecord } from '../db/jobs.js';
 import type { JobStatus } from '../db/schema.js';
@@ -6,7 +7,6 @@ import type { Services } from '../services.js';
 import { validateCreateJobInput, type CreateJobInput } from './create-input.js';
 import { hashInput, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import { outputKey, sourceKey } from './keys.js';
-import { randomUUID } from 'node:crypto';
 
 /** Spacing of rendition positions; see completeJob for the renditions placed between. */
 export const RENDITION_POSITION_GAP = 10;
