@@ -20,10 +20,11 @@ import { promisify } from 'node:util';
 import { sql as rawSql } from 'drizzle-orm';
 import { WORKER_API_PREFIX } from '../protocol/worker-api.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { claimNextJob } from '../src/db/claims.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { JOB_CHANNEL, transitionJob } from '../src/db/jobs.js';
+import { JOB_CHANNEL } from '../src/db/job-notifications.js';
+import { claimNextJob } from '../src/jobs/sql/claim-job.js';
+import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
 import { createFlyEmulator, localTranscoderCommand } from '../src/fly/emulator/index.js';
 import { silentLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -227,7 +228,7 @@ async function benchEnqueueToClaim(server: RunningServer) {
     const arrived = new Promise<number>((resolve) => arrivals.set(id, resolve));
     const enqueuedAt = performance.now();
     // startJob's own transition; the upload check before it is not part of the queue.
-    await transitionJob(server.services.db, { id, from: ['AWAITING_UPLOAD'], set: { status: 'QUEUED', queuedAt: new Date(), runAfter: new Date() }, event: { type: 'queued' } });
+    await enqueueJob(server.services.db, { id, sizeBytes: 1000 });
     commit.push(performance.now() - enqueuedAt);
     total.push((await arrived) - enqueuedAt);
   }
@@ -236,7 +237,7 @@ async function benchEnqueueToClaim(server: RunningServer) {
   return {
     samples: total.length,
     enqueueToClaimMs: summarize(total),
-    // Its two halves: the enqueue transaction, then NOTIFY → claim transaction → claim response.
+    // Its two halves: the enqueue statement, then NOTIFY → claim transaction → claim response.
     enqueueCommitMs: summarize(commit),
     commitToClaimResponseMs: summarize(total.map((ms, index) => ms - commit[index]!)),
   };
