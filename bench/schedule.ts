@@ -8,6 +8,8 @@
  * 2. enqueue → claim with a warm worker long-polling `/worker/v1/claim` (simulated over HTTP).
  * 3. claims per second from `claimNextJob` with many queued jobs and N concurrent claimers, beside
  *    a prototype of the change proposed for it (docs/BENCHMARKS.md).
+ *
+ * `BENCH_ONLY=latency` runs part 2 alone.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -51,11 +53,13 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ffly-bench-schedule-'));
   try {
     console.log(describeMachine());
-    const scheduling = await benchScheduling(dataDir);
+    // BENCH_ONLY=latency runs only part 2 (about 20 s), e.g. to re-measure the enqueue path.
+    const only = process.env.BENCH_ONLY;
+    const scheduling = only === 'latency' ? null : await benchScheduling(dataDir);
     // Same DATA_DIR (same embedded database), scheduling paused: only the benchmark's worker claims.
     const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', MAX_MACHINES: '0', LEASE_MS: '3600000', LOG_LEVEL: 'silent' }), silentLogger());
     const latency = await benchEnqueueToClaim(server).finally(() => server.stop());
-    const throughput = await benchClaimThroughput(dataDir);
+    const throughput = only === 'latency' ? null : await benchClaimThroughput(dataDir);
     console.log(JSON.stringify({ scheduling, latency, throughput }, null, 2));
   } finally {
     await rm(dataDir, { recursive: true, force: true });
