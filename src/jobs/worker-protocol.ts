@@ -47,10 +47,14 @@ export async function claimForWorker(services: ProtocolServices, machineId: stri
   if (!isOpen()) return null;
   const job = await claimNextJob(services.db, { machineId, leaseMs: services.config.leaseMs });
   if (!job) return null;
-  const claim = isOpen() ? await describeClaim(services, job) : null;
-  if (claim && isOpen()) return claim;
-  await returnUndeliveredClaim(services.db, { jobId: job.id, leaseId: job.leaseId! });
-  return null;
+  let claim: ClaimedJob | null = null;
+  try {
+    claim = isOpen() ? await describeClaim(services, job) : null;
+  } finally {
+    // Not delivered (hung up, or the claim could not be described): hand it back at once.
+    if (!claim || !isOpen()) await returnUndeliveredClaim(services.db, { jobId: job.id, leaseId: job.leaseId! });
+  }
+  return claim && isOpen() ? claim : null;
 }
 
 async function describeClaim(services: ProtocolServices, job: Job): Promise<ClaimedJob> {
@@ -155,7 +159,8 @@ export async function completeForWorker(services: ProtocolServices, lease: Lease
     if (!fileName) throw new WorkerCallError(400, `Output "${reported.name}" is not one of the job's`);
     const key = attemptKey(lease, fileName);
     const head = await services.store.head(key);
-    if (!head || head.sizeBytes === 0) throw new WorkerCallError(409, `Output "${reported.name}" is not in the store`);
+    // 422, not 409: a 409 means "lost" to the worker.
+    if (!head || head.sizeBytes === 0) throw new WorkerCallError(422, `Output "${reported.name}" is not in the store`);
     const substitute = !listed.has(reported.name) && reported.substitute ? { outputIndex: reported.substitute.outputIndex, contentType: reported.substitute.contentType } : undefined;
     outputs.push({ name: reported.name, key, sizeBytes: reported.sizeBytes, durationSeconds: reported.durationSeconds, skippedReason: null, substitute });
   }

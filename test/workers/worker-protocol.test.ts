@@ -103,7 +103,7 @@ describe('the worker protocol', () => {
     const id = await queueJob();
     const claimed = (await claim())!;
     const result = { outputs: [{ name: 'mp3-128k', sizeBytes: 3, durationSeconds: 1, skippedReason: null }], notices: [], sourceDurationSeconds: 1 };
-    expect((await post(`/jobs/${claimed.id}/complete`, claimed.token, result)).status).toBe(409);
+    expect((await post(`/jobs/${claimed.id}/complete`, claimed.token, result)).status).toBe(422);
     const grant = await post(`/jobs/${claimed.id}/uploads`, claimed.token, { files: [{ path: 'mp3-128k.mp3', contentType: 'audio/mpeg', sizeBytes: 3 }] });
     const { url, headers } = grant.body.files[0].upload;
     await fetch(url, { method: 'PUT', headers, body: 'mp3' });
