@@ -8,6 +8,8 @@
  * 2. enqueue → claim with a warm worker long-polling `/worker/v1/claim` (simulated over HTTP).
  * 3. claims per second from `claimNextJob` with many queued jobs and N concurrent claimers, beside
  *    a prototype of the change proposed for it (docs/BENCHMARKS.md).
+ *
+ * `BENCH_ONLY=latency` runs part 2 alone.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,10 +22,11 @@ import { promisify } from 'node:util';
 import { sql as rawSql } from 'drizzle-orm';
 import { WORKER_API_PREFIX } from '../protocol/worker-api.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { claimNextJob } from '../src/db/claims.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { JOB_CHANNEL, transitionJob } from '../src/db/jobs.js';
+import { JOB_CHANNEL } from '../src/db/job-notifications.js';
+import { claimNextJob } from '../src/jobs/sql/claim-job.js';
+import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
 import { createFlyEmulator, localTranscoderCommand } from '../src/fly/emulator/index.js';
 import { silentLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -50,11 +53,13 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ffly-bench-schedule-'));
   try {
     console.log(describeMachine());
-    const scheduling = await benchScheduling(dataDir);
+    // BENCH_ONLY=latency runs only part 2 (about 20 s), e.g. to re-measure the enqueue path.
+    const only = process.env.BENCH_ONLY;
+    const scheduling = only === 'latency' ? null : await benchScheduling(dataDir);
     // Same DATA_DIR (same embedded database), scheduling paused: only the benchmark's worker claims.
     const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', MAX_MACHINES: '0', LEASE_MS: '3600000', LOG_LEVEL: 'silent' }), silentLogger());
     const latency = await benchEnqueueToClaim(server).finally(() => server.stop());
-    const throughput = await benchClaimThroughput(dataDir);
+    const throughput = only === 'latency' ? null : await benchClaimThroughput(dataDir);
     console.log(JSON.stringify({ scheduling, latency, throughput }, null, 2));
   } finally {
     await rm(dataDir, { recursive: true, force: true });
@@ -227,7 +232,7 @@ async function benchEnqueueToClaim(server: RunningServer) {
     const arrived = new Promise<number>((resolve) => arrivals.set(id, resolve));
     const enqueuedAt = performance.now();
     // startJob's own transition; the upload check before it is not part of the queue.
-    await transitionJob(server.services.db, { id, from: ['AWAITING_UPLOAD'], set: { status: 'QUEUED', queuedAt: new Date(), runAfter: new Date() }, event: { type: 'queued' } });
+    await enqueueJob(server.services.db, { id, sizeBytes: 1000 });
     commit.push(performance.now() - enqueuedAt);
     total.push((await arrived) - enqueuedAt);
   }
@@ -236,7 +241,7 @@ async function benchEnqueueToClaim(server: RunningServer) {
   return {
     samples: total.length,
     enqueueToClaimMs: summarize(total),
-    // Its two halves: the enqueue transaction, then NOTIFY → claim transaction → claim response.
+    // Its two halves: the enqueue statement, then NOTIFY → claim transaction → claim response.
     enqueueCommitMs: summarize(commit),
     commitToClaimResponseMs: summarize(total.map((ms, index) => ms - commit[index]!)),
   };

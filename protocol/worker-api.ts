@@ -33,8 +33,11 @@ export interface ClaimedJob {
   leaseMs: number;
   spec: JobSpec;
   source: { url: string; filename: string; sizeBytes: number; contentType: string | null };
-  /** Single-file renditions with a presigned PUT each; HLS ladders and large files ask `uploads`. */
-  outputs: Array<{ name: string; fileName: string; contentType: string; upload: PresignedPut | null }>;
+  /**
+   * The renditions to produce. Upload URLs are not part of the claim: the worker asks `uploads` when
+   * it is about to upload (URLs live a few lease periods, and only the current lease gets them).
+   */
+  outputs: Array<{ name: string; fileName: string; contentType: string }>;
   limits: { maxDurationSeconds: number; stallMs: number };
 }
 
@@ -51,7 +54,11 @@ export interface ProgressRequest {
   sourceDurationSeconds: number | null;
 }
 
-/** `canceled`: stop ffmpeg and publish nothing. `lost`: the lease was taken back; stop. */
+/**
+ * `canceled`: stop ffmpeg and publish nothing. `lost`: the lease was taken back; stop. Every call
+ * about a job answers this (HTTP 409 for `lost`) when the caller's lease is not the
+ * job's current one: nothing was changed.
+ */
 export interface ReportResponse {
   status: 'ok' | 'canceled' | 'lost';
 }
@@ -61,7 +68,10 @@ export interface UploadsRequest {
   files: Array<{ path: string; contentType: string; sizeBytes: number }>;
 }
 
+/** Upload URLs for the attempt's own prefix, valid a few lease periods: ask right before uploading. */
 export interface UploadsResponse {
+  /** `lost` or `canceled` (then without `files`) when the caller's lease is not the job's current one. */
+  status?: ReportResponse['status'];
   files: Array<
     | { path: string; kind: 'single'; upload: PresignedPut }
     | { path: string; kind: 'multipart'; uploadId: string; partSizeBytes: number; parts: Array<{ partNumber: number; url: string }> }

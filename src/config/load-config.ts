@@ -120,6 +120,9 @@ export function loadConfig(env: Env): Config {
     if (env.FLY_WORKER_APP === undefined) problems.push('FLY_WORKER_APP: required when FLY_API_TOKEN is set');
     if (env.FLY_WORKER_IMAGE === undefined) problems.push('FLY_WORKER_IMAGE: required when FLY_API_TOKEN is set');
   }
+  const workerApiUrl = read.url('WORKER_API_URL', ['http:', 'https:']);
+  const workerUrlProblem = workerApiUrlProblem(workerApiUrl, flyApiToken !== null, read.optional('FLY_API_URL'));
+  if (workerUrlProblem) problems.push(`WORKER_API_URL: ${workerUrlProblem}`);
 
   const cpuKind = read.oneOf('FLY_WORKER_CPU_KIND', 'performance', ['shared', 'performance']) as WorkerGuest['cpuKind'];
   const cpus = read.integer('FLY_WORKER_CPUS', 2, 1, 128);
@@ -159,7 +162,7 @@ export function loadConfig(env: Env): Config {
       emulator,
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
-    workerApiUrl: read.url('WORKER_API_URL', ['http:', 'https:']),
+    workerApiUrl,
     maxMachines: read.integer('MAX_MACHINES', 2, 0, 1000),
     workerIdleMs: read.integer('WORKER_IDLE_MS', 10_000, 0, 86_400_000),
     apiKeys,
@@ -181,6 +184,31 @@ export function loadConfig(env: Env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '0', '[0:0:0:0:0:0:0:0]']);
+
+/**
+ * Workers run on other machines: they can reach neither a wildcard listen address nor, on Fly, this
+ * instance's own URL (which changes with every leader). So with `FLY_API_TOKEN` the URL is required,
+ * except when `FLY_API_URL` is a loopback emulator shared by local instances (contract: "the
+ * emulator's token as FLY_API_TOKEN"), whose machines are local processes that reach a loopback URL.
+ */
+function workerApiUrlProblem(workerApiUrl: string | null, withFlyToken: boolean, flyApiUrl: string | null): string | null {
+  if (workerApiUrl !== null) {
+    const host = new URL(workerApiUrl).hostname;
+    return WILDCARD_HOSTS.has(host) ? `"${host}" is a wildcard listen address no worker can connect to; give the address workers reach the API at (on Fly, http://<api-app>.flycast)` : null;
+  }
+  if (!withFlyToken) return null;
+  if (flyApiUrl !== null && URL.canParse(flyApiUrl) && isLoopback(new URL(flyApiUrl).hostname)) return null;
+  return 'required when FLY_API_TOKEN is set: the URL worker machines reach the API at (on Fly, http://<api-app>.flycast), not this instance\'s own listen address';
+}
+
+/** A URL workers on this machine can connect to: a wildcard listen host becomes loopback. */
+export function reachableLocalUrl(url: string): string {
+  const parsed = new URL(url);
+  if (WILDCARD_HOSTS.has(parsed.hostname)) parsed.hostname = parsed.hostname.includes(':') ? '[::1]' : '127.0.0.1';
+  return parsed.toString().replace(/\/$/, '');
 }
 
 /** True for 127.0.0.0/8, ::1 and "localhost": the addresses only this machine can reach. */

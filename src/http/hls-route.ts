@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path/posix';
-import { and, eq } from 'drizzle-orm';
-import { jobOutputsTable, jobsTable } from '../db/schema.js';
 import { rewritePlaylist, verifyHlsToken } from '../jobs/hls-links.js';
+import { findCompletedOutputKey } from '../jobs/reader.js';
 import type { Services } from '../services.js';
 import { sendJson } from './app.js';
 
@@ -21,14 +20,10 @@ export function createHlsRoute(services: Services) {
     if (!claims || request.method !== 'GET' || !relative.endsWith('.m3u8') || relative.startsWith('..') || relative.startsWith('/')) {
       return sendJson(response, 404, { error: 'Not found or link expired' });
     }
-    const [output] = await services.db
-      .select({ key: jobOutputsTable.key })
-      .from(jobOutputsTable)
-      .innerJoin(jobsTable, eq(jobsTable.id, jobOutputsTable.jobId))
-      .where(and(eq(jobOutputsTable.jobId, claims.jobId), eq(jobOutputsTable.name, claims.outputName), eq(jobsTable.status, 'COMPLETED')));
-    if (!output) return sendJson(response, 404, { error: 'Not found or link expired' });
+    const key = await findCompletedOutputKey(services.db, claims.jobId, claims.outputName);
+    if (!key) return sendJson(response, 404, { error: 'Not found or link expired' });
 
-    const directory = path.dirname(output.key);
+    const directory = path.dirname(key);
     const playlist = await services.store.getText(path.join(directory, relative));
     if (playlist === null) return sendJson(response, 404, { error: 'Not found' });
     const ttl = Math.max(1, Math.floor((claims.expiresAt - Date.now()) / 1000));

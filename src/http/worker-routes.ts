@@ -1,38 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path/posix';
 import { z } from 'zod';
-import { expandRenditions } from '../../protocol/job-spec.js';
-import {
-  MULTIPART_PART_BYTES,
-  MULTIPART_THRESHOLD_BYTES,
-  WORKER_API_PREFIX,
-  type ClaimedJob,
-  type ReportResponse,
-  type UploadsResponse,
-} from '../../protocol/worker-api.js';
-import { claimNextJob, completeJob, failJob, recordProgress, releaseJob, type LeaseOutcome } from '../db/claims.js';
-import { jobOutputsTable, type Job } from '../db/schema.js';
-import { JOB_PHASES } from '../db/schema.js';
-import { eq } from 'drizzle-orm';
-import { jobPrefix, outputKey } from '../jobs/keys.js';
-import type { Services } from '../services.js';
+import { WORKER_API_PREFIX, type ReportResponse } from '../../protocol/worker-api.js';
 import { bearerToken } from '../auth/bearer.js';
-import { jobToken, verifyJobToken, verifyMachineCredential } from '../workers/credentials.js';
+import { JOB_PHASES } from '../db/schema.js';
+import type { LeaseOutcome } from '../jobs/sql/lease.js';
+import {
+  claimForWorker,
+  completeForWorker,
+  completeMultipart,
+  failForWorker,
+  grantUploads,
+  releaseForWorker,
+  reportProgress,
+  WorkerCallError,
+} from '../jobs/worker-protocol.js';
+import type { Services } from '../services.js';
+import { verifyJobToken, verifyMachineCredential } from '../workers/credentials.js';
 import { sendJson } from './app.js';
 import { readJson, RequestError } from './read-json.js';
 
 const MAX_WAIT_MS = 25_000;
-/** Presigned URLs handed to workers outlive any sane encode; the lease, not the URL, bounds the work. */
-const WORKER_URL_TTL_S = 6 * 3600;
 
 const claimBody = z.object({ machineId: z.string().max(64).nullish(), waitMs: z.number().int().min(0).max(MAX_WAIT_MS).default(0) });
 const progressBody = z.object({
   phase: z.enum(JOB_PHASES),
   percent: z.number().min(0).max(100),
-  speed: z.number().min(0).nullish(),
-  etaSeconds: z.number().min(0).nullish(),
-  outTimeSeconds: z.number().min(0).nullish(),
-  sourceDurationSeconds: z.number().min(0).nullish(),
+  speed: z.number().min(0).nullish().transform((value) => value ?? null),
+  etaSeconds: z.number().min(0).nullish().transform((value) => value ?? null),
+  outTimeSeconds: z.number().min(0).nullish().transform((value) => value ?? null),
+  sourceDurationSeconds: z.number().min(0).nullish().transform((value) => value ?? null),
 });
 const filePath = z.string().max(512).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, 'not a safe relative path');
 const uploadsBody = z.object({
@@ -50,9 +46,7 @@ const completeBody = z.object({
       sizeBytes: z.number().int().min(0).nullable(),
       durationSeconds: z.number().min(0).nullable(),
       skippedReason: z.string().max(500).nullable(),
-      substitute: z
-        .object({ outputIndex: z.number().int().min(0).max(9), fileName: filePath, contentType: z.string().max(100) })
-        .optional(),
+      substitute: z.object({ outputIndex: z.number().int().min(0).max(9), fileName: filePath, contentType: z.string().max(100) }).optional(),
     }),
   ),
   notices: z.array(z.string().max(500)).max(50),
@@ -62,20 +56,24 @@ const failBody = z.object({ code: z.string().regex(/^[A-Z_]{2,40}$/), message: z
 const releaseBody = z.object({ reason: z.string().max(200) });
 
 /**
- * The worker endpoints under /worker/v1. A machine credential can only claim; a job token only report
- * on its own job and lease. Neither reads the public API (which only accepts API keys).
+ * The worker endpoints under /worker/v1: an adapter that authenticates, parses and answers; the rules
+ * (leases, attempt keys, failure classes) live in src/jobs/worker-protocol.ts. A machine credential can
+ * only claim; a job token only act on its own job, and only while its lease is the job's current one.
  */
 export function createWorkerRoutes(services: Services) {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'POST') return sendJson(response, 405, { error: 'Method not allowed' });
+    // Registered first: the response's 'close' is the client hanging up (the request's fires once its body is read).
+    let open = true;
+    response.once('close', () => (open = false));
     const route = new URL(request.url ?? '/', 'http://localhost').pathname.slice(WORKER_API_PREFIX.length);
     const token = bearerToken(request.headers.authorization);
     try {
       if (route === '/claim') {
         if (!verifyMachineCredential(services.signingKey, token)) return sendJson(response, 401, { error: 'Invalid machine credential' });
         const body = parse(claimBody, await readJson(request));
-        const job = await claimWithWait(body.machineId ?? null, body.waitMs, response);
-        return sendJson(response, 200, { job: job ? await describeClaim(job) : null });
+        const job = await claimWithWait(body.machineId ?? null, body.waitMs, response, () => open);
+        return sendJson(response, 200, { job });
       }
       const match = /^\/jobs\/([0-9a-f-]{36})\/(progress|uploads|uploads\/complete|complete|fail|release)$/.exec(route);
       if (!match) return sendJson(response, 404, { error: 'Not found' });
@@ -85,23 +83,22 @@ export function createWorkerRoutes(services: Services) {
       const body = await readJson(request);
       switch (action) {
         case 'progress':
-          return reply(response, await progress(lease, parse(progressBody, body)));
-        case 'uploads':
-          return sendJson(response, 200, await presignUploads(jobId, parse(uploadsBody, body).files));
-        case 'uploads/complete': {
-          const parts = parse(completeMultipartBody, body);
-          await services.store.completeMultipartUpload(outputKey(jobId, parts.path), parts.uploadId, parts.parts);
-          return sendJson(response, 200, { status: 'ok' });
+          return reply(response, await reportProgress(services, lease, parse(progressBody, body)));
+        case 'uploads': {
+          const outcome = await grantUploads(services, lease, parse(uploadsBody, body).files);
+          return outcome.kind === 'ok' ? sendJson(response, 200, { status: 'ok', files: outcome.files }) : reply(response, outcome);
         }
+        case 'uploads/complete':
+          return reply(response, await completeMultipart(services, lease, parse(completeMultipartBody, body)));
         case 'complete':
-          return reply(response, await complete(lease, parse(completeBody, body)));
+          return reply(response, await completeForWorker(services, lease, parse(completeBody, body)));
         case 'fail':
-          return reply(response, await failJob(services.db, lease, parse(failBody, body)));
+          return reply(response, await failForWorker(services, lease, parse(failBody, body)));
         case 'release':
-          return reply(response, await releaseJob(services.db, lease, parse(releaseBody, body).reason));
+          return reply(response, await releaseForWorker(services, lease, parse(releaseBody, body).reason));
       }
     } catch (error) {
-      if (error instanceof RequestError) return sendJson(response, error.status, { error: error.message });
+      if (error instanceof RequestError || error instanceof WorkerCallError) return sendJson(response, error.status, { error: error.message });
       throw error;
     }
   }
@@ -110,21 +107,18 @@ export function createWorkerRoutes(services: Services) {
   let closing = false;
   const waiters = new Set<() => void>();
 
-  async function claimWithWait(machineId: string | null, waitMs: number, response: ServerResponse): Promise<Job | null> {
+  async function claimWithWait(machineId: string | null, waitMs: number, response: ServerResponse, isOpen: () => boolean) {
     const deadline = Date.now() + waitMs;
-    const leaseMs = services.config.leaseMs;
     while (true) {
       // Once the instance is stopping, waiting claimers are answered "no job" and come back elsewhere.
-      if (closing) return null;
-      const job = await claimNextJob(services.db, { machineId, leaseMs });
-      // A worker that hung up gets nothing (and takes nothing: the claim happens only while it waits).
-      if (job || Date.now() >= deadline || response.destroyed) return job;
+      if (closing || !isOpen()) return null;
+      const job = await claimForWorker(services, machineId, () => isOpen() && !closing);
+      if (job || Date.now() >= deadline) return job;
       await new Promise<void>((resolve) => {
         waiters.add(done);
         // Also retry on a timer: a job whose backoff ends makes no notification.
         const timer = setTimeout(done, Math.min(1_000, deadline - Date.now()));
         const stop = services.jobListener?.watchAll((change) => (change === null || change.status === 'QUEUED' ? done() : undefined));
-        // The response's 'close' is the client hanging up (the request's fires once its body is read).
         response.once('close', done);
         function done() {
           waiters.delete(done);
@@ -135,97 +129,6 @@ export function createWorkerRoutes(services: Services) {
         }
       });
     }
-  }
-
-  async function describeClaim(job: Job): Promise<ClaimedJob> {
-    const { store, config, signingKey } = services;
-    const renditions = expandRenditions(job.spec);
-    const source = await store.presignGet(job.sourceKey, { expiresInSeconds: WORKER_URL_TTL_S });
-    return {
-      id: job.id,
-      token: jobToken(signingKey, job.id, job.leaseId!),
-      attempt: job.attempts,
-      leaseMs: config.leaseMs,
-      spec: job.spec,
-      source: { url: source.url, filename: job.sourceFilename, sizeBytes: job.sourceSizeBytes, contentType: job.sourceContentType },
-      outputs: await Promise.all(
-        renditions.map(async (rendition) => {
-          const single = !rendition.fileName.includes('/');
-          const upload = single
-            ? await store.presignPut(outputKey(job.id, rendition.fileName), { contentType: rendition.contentType, expiresInSeconds: WORKER_URL_TTL_S })
-            : null;
-          return { name: rendition.name, fileName: rendition.fileName, contentType: rendition.contentType, upload: upload && { url: upload.url, headers: upload.headers } };
-        }),
-      ),
-      limits: { maxDurationSeconds: config.maxDurationSeconds, stallMs: config.stallMs },
-    };
-  }
-
-  async function progress(lease: { jobId: string; leaseId: string }, body: z.infer<typeof progressBody>): Promise<LeaseOutcome> {
-    const outcome = await recordProgress(
-      services.db,
-      { ...lease, leaseMs: services.config.leaseMs },
-      {
-        phase: body.phase,
-        percent: Math.min(body.percent, 99.9),
-        speed: body.speed ?? null,
-        etaSeconds: body.etaSeconds ?? null,
-        outTimeSeconds: body.outTimeSeconds ?? null,
-        sourceDurationSeconds: body.sourceDurationSeconds ?? null,
-      },
-    );
-    // Not inside the update: every notifying commit takes a cluster-wide lock. The listener
-    // coalesces progress (per job, and across jobs into one commit) after it is committed.
-    if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
-    return outcome;
-  }
-
-  async function presignUploads(jobId: string, files: z.infer<typeof uploadsBody>['files']): Promise<UploadsResponse> {
-    const { store } = services;
-    return {
-      files: await Promise.all(
-        files.map(async (file) => {
-          const key = outputKey(jobId, file.path);
-          if (!key.startsWith(jobPrefix(jobId))) throw new RequestError(400, `Path escapes the job: ${file.path}`);
-          if (file.sizeBytes <= MULTIPART_THRESHOLD_BYTES) {
-            const upload = await store.presignPut(key, { contentType: file.contentType, contentLength: file.sizeBytes, expiresInSeconds: WORKER_URL_TTL_S });
-            return { path: file.path, kind: 'single' as const, upload: { url: upload.url, headers: upload.headers } };
-          }
-          const uploadId = await store.createMultipartUpload(key, file.contentType);
-          const count = Math.ceil(file.sizeBytes / MULTIPART_PART_BYTES);
-          const parts = await Promise.all(
-            Array.from({ length: count }, async (_, index) => ({
-              partNumber: index + 1,
-              url: await store.presignUploadPart(key, uploadId, index + 1, WORKER_URL_TTL_S),
-            })),
-          );
-          return { path: file.path, kind: 'multipart' as const, uploadId, partSizeBytes: MULTIPART_PART_BYTES, parts };
-        }),
-      ),
-    };
-  }
-
-  /** Checks the published renditions are really in the store before the job says COMPLETED. */
-  async function complete(lease: { jobId: string; leaseId: string }, body: z.infer<typeof completeBody>): Promise<LeaseOutcome> {
-    const outputs = await services.db.select().from(jobOutputsTable).where(eq(jobOutputsTable.jobId, lease.jobId));
-    const keys = new Map(outputs.map((output) => [output.name, output.key]));
-    for (const output of outputs) {
-      if (!body.outputs.some((candidate) => candidate.name === output.name)) throw new RequestError(400, `Output "${output.name}" was not reported`);
-    }
-    for (const reported of body.outputs) {
-      if (reported.skippedReason !== null) continue;
-      if (!keys.has(reported.name) && !reported.substitute) throw new RequestError(400, `Output "${reported.name}" is not one of the job's`);
-      const key = keys.get(reported.name) ?? outputKey(lease.jobId, reported.substitute!.fileName);
-      const head = await services.store.head(key);
-      if (!head || head.sizeBytes === 0) throw new RequestError(409, `Output "${reported.name}" is not in the store`);
-    }
-    return completeJob(services.db, lease, {
-      ...body,
-      outputs: body.outputs.map((output) => ({
-        ...output,
-        substitute: output.substitute && keys.has(output.name) ? undefined : output.substitute && { ...output.substitute, key: outputKey(lease.jobId, output.substitute.fileName) },
-      })),
-    });
   }
 
   return Object.assign(handle, {
@@ -249,8 +152,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
-function reply(response: ServerResponse, outcome: LeaseOutcome): void {
+/** A lost lease is a conflict: the job belongs to another attempt now (nothing was changed). */
+function reply(response: ServerResponse, outcome: LeaseOutcome | { kind: 'canceled' | 'lost' }): void {
   const body: ReportResponse = { status: outcome.kind };
-  // A lost lease is a conflict: the job belongs to another attempt now.
   sendJson(response, outcome.kind === 'lost' ? 409 : 200, body);
 }

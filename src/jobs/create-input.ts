@@ -10,7 +10,7 @@ import {
   type OutputSpec,
   type VideoQuality,
 } from '../../protocol/job-spec.js';
-import { ValidationError } from '../graphql/errors.js';
+import { ValidationError } from './errors.js';
 
 /** The createJob input as GraphQL delivers it (nullable fields may be null or absent). */
 export interface CreateJobInput {

@@ -7,6 +7,20 @@ export function sourceKey(jobId: string, objectName: string): string {
   return `${jobPrefix(jobId)}source/${objectName}`;
 }
 
+/** A rendition's key until an attempt completes it; nothing is ever written there (see attemptOutputKey). */
 export function outputKey(jobId: string, fileName: string): string {
   return `${jobPrefix(jobId)}outputs/${fileName}`;
+}
+
+/**
+ * Where one attempt (one lease) uploads its outputs. Each claim gets a fresh lease id, so attempts
+ * never share a key: a stale worker can only ever write under its own, which no reader looks at once
+ * another attempt completed (completion points the job's outputs at the winning attempt's keys).
+ */
+export function attemptPrefix(jobId: string, leaseId: string): string {
+  return `${jobPrefix(jobId)}attempts/${leaseId}/`;
+}
+
+export function attemptOutputKey(jobId: string, leaseId: string, fileName: string): string {
+  return `${attemptPrefix(jobId, leaseId)}${fileName}`;
 }

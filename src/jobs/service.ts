@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { expandRenditions } from '../../protocol/job-spec.js';
-import { findJob, findJobByIdempotencyKey, insertJob, releaseIdempotencyKey, transitionJob, type JobRecord } from '../db/jobs.js';
-import type { JobStatus } from '../db/schema.js';
-import { InvalidStateError, NotFoundError, ValidationError } from '../graphql/errors.js';
+import { InvalidStateError, NotFoundError, ValidationError } from './errors.js';
 import type { Services } from '../services.js';
 import { validateCreateJobInput, type CreateJobInput } from './create-input.js';
 import { hashInput, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import { outputKey, sourceKey } from './keys.js';
+import { cancelJobRow } from './sql/cancel-job.js';
+import { enqueueJob } from './sql/enqueue-job.js';
+import { insertJob, releaseIdempotencyKey } from './sql/insert-job.js';
+import { findJob, findJobByIdempotencyKey, type JobRecord } from './sql/read-jobs.js';
 
 /** Spacing of rendition positions; see completeJob for the renditions placed between. */
 export const RENDITION_POSITION_GAP = 10;
 
-export const CANCELABLE_STATUSES = ['AWAITING_UPLOAD', 'QUEUED', 'RUNNING'] as const satisfies readonly JobStatus[];
+export { CANCELABLE_STATUSES } from './transitions.js';
 
 type JobServices = Pick<Services, 'db' | 'store' | 'config' | 'logger'> & {
   /** Checks a webhook URL's host (SSRF guard); returns a reason to refuse it, or null. */
@@ -127,13 +129,7 @@ export async function startJob(
     return new ValidationError(`The upload arrived after the upload URL expired at ${job.uploadExpiresAt.toISOString()}; create a new job`, 'id');
   }
 
-  const updated = await transitionJob(services.db, {
-    tenantId,
-    id,
-    from: ['AWAITING_UPLOAD'],
-    set: { status: 'QUEUED', queuedAt: new Date(), runAfter: new Date() },
-    event: { type: 'queued', detail: { sizeBytes: head.sizeBytes } },
-  });
+  const updated = await enqueueJob(services.db, { tenantId, id, sizeBytes: head.sizeBytes });
   if (!updated) return stateErrorAfterRace(services, tenantId, id, 'started');
   return { job: updated, outputs: record.outputs };
 }
@@ -144,13 +140,7 @@ export async function cancelJob(
   tenantId: string,
   id: string,
 ): Promise<JobRecord | NotFoundError | InvalidStateError> {
-  const updated = await transitionJob(services.db, {
-    tenantId,
-    id,
-    from: CANCELABLE_STATUSES,
-    set: { status: 'CANCELED', finishedAt: new Date(), leaseExpiresAt: null },
-    event: { type: 'canceled' },
-  });
+  const updated = await cancelJobRow(services.db, { tenantId, id });
   if (!updated) return stateErrorAfterRace(services, tenantId, id, 'canceled');
   const record = await findJob(services.db, tenantId, id);
   return record ?? new NotFoundError('No job with this id');

@@ -1,5 +1,5 @@
 import { builder } from '../graphql/builder.js';
-import { InvalidStateError, NotFoundError, ValidationError } from '../graphql/errors.js';
+import { InvalidStateError, NotFoundError, ValidationError } from '../jobs/errors.js';
 import { JobStatusEnum } from './enums.js';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({

@@ -1,5 +1,5 @@
 import { builder } from '../graphql/builder.js';
-import { InvalidStateError, NotFoundError, ValidationError } from '../graphql/errors.js';
+import { InvalidStateError, NotFoundError, ValidationError } from '../jobs/errors.js';
 import type { CreateJobInput as CreateJobInputShape } from '../jobs/create-input.js';
 import { cancelJob, createJob, startJob } from '../jobs/service.js';
 import { AudioFormatEnum, VideoPresetEnum, VideoQualityEnum } from './enums.js';

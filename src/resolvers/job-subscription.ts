@@ -1,8 +1,8 @@
 import { createGraphQLError, Repeater } from 'graphql-yoga';
 import type { JobChange, JobListener } from '../db/job-listener.js';
 import { JOB_ROUTING_KEY } from '../db/job-notifications.js';
-import { jobRecordLoader } from '../db/job-record-loader.js';
-import type { JobRecord } from '../db/jobs.js';
+import { jobRecordLoader } from '../jobs/reader.js';
+import type { JobRecord } from '../jobs/reader.js';
 import { TERMINAL_STATUSES, type JobStatus } from '../db/schema.js';
 import { builder } from '../graphql/builder.js';
 import type { GraphQLContext } from '../graphql/context.js';

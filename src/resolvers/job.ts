@@ -1,8 +1,8 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { findJob, listJobs, type JobRecord } from '../db/jobs.js';
+import { findJob, listJobs, type JobRecord } from '../jobs/reader.js';
 import { builder } from '../graphql/builder.js';
-import { ValidationError } from '../graphql/errors.js';
+import { ValidationError } from '../jobs/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { JobStatusEnum } from './enums.js';
 import { JobErrorRef, JobOutputRef, JobProgressRef, JobSourceRef } from './job-parts.js';

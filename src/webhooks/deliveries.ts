@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import type { JobRecord } from '../db/jobs.js';
+import type { JobRecord } from '../jobs/reader.js';
 import {
   jobOutputsTable,
   jobsTable,
@@ -123,14 +123,6 @@ export async function millisecondsUntilNextDue(db: Executor): Promise<number | n
     .from(deliveries)
     .where(eq(deliveries.status, 'PENDING'));
   return row?.waitMs == null ? null : Math.max(0, Number(row.waitMs));
-}
-
-/** The job an event reports, read without a tenant: the deliverer acts for the system. */
-export async function loadJobRecord(db: Executor, jobId: string): Promise<JobRecord | null> {
-  const [job] = await db.select().from(jobsTable).where(eq(jobsTable.id, jobId));
-  if (!job) return null;
-  const outputs = await db.select().from(jobOutputsTable).where(eq(jobOutputsTable.jobId, jobId)).orderBy(asc(jobOutputsTable.position));
-  return { job, outputs };
 }
 
 /** A delivery with its attempts, oldest first: what `Job.webhookDeliveries` resolves from. */

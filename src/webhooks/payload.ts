@@ -1,5 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { JobRecord } from '../db/jobs.js';
+import type { JobRecord } from '../jobs/reader.js';
 import { mintOutputUrl, type OutputUrlContext } from '../jobs/output-urls.js';
 
 /** The webhook event types; each is the terminal status it reports, e.g. COMPLETED -> job.completed. */

@@ -1,4 +1,4 @@
-import { reapExpiredLeases } from '../db/claims.js';
+import { requeueExpiredLeases } from '../jobs/sql/requeue-expired.js';
 import type { Job } from '../db/schema.js';
 import type { Services } from '../services.js';
 
@@ -20,7 +20,7 @@ export function startLeaseReaper(
   const { db, config, logger } = services;
   let running: Promise<number> | null = null;
   const sweep = (): Promise<number> => {
-    running ??= reapExpiredLeases(db, { maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs })
+    running ??= requeueExpiredLeases(db, { maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs })
       .then((reaped) => {
         for (const { job, lostMachineId } of reaped) {
           logger.warn({ jobId: job.id, machineId: lostMachineId, attempts: job.attempts, status: job.status }, 'worker lost: lease expired');

@@ -36,12 +36,42 @@ describe('the emulator across restarts and shutdowns', () => {
     });
     mkdirSync(join(directory, 'revived'));
     writeFileSync(join(directory, 'revived', 'state.json'), state);
+    // Its process died too (with the host, say).
+    const pid = dying.machineProcessId(machine.id)!;
+    dying.killMachineProcess(machine.id);
+    await eventually(() => expect(isProcessAlive(pid)).toBe(false));
 
     const revived = clientFor(await startEmulator({ dataDir: join(directory, 'revived') }));
 
     const found = await revived.getMachine(machine.id);
     expect(found.state).toBe('stopped');
     expect(latestExit(found.events)).toMatchObject({ requested_stop: false, error: 'emulator restarted' });
+  });
+
+  test('a machine whose process outlived the emulator stays started, and a destroy ends its process group', async () => {
+    const directory = temporaryDirectory();
+    const dying = await startEmulator({ dataDir: join(directory, 'dying') });
+    const machine = await clientFor(dying).createMachine({ config: workerConfig() });
+    await clientFor(dying).waitForState(machine.id, { states: 'started', timeoutMs: 5_000 });
+    const state = await eventually(() => {
+      const written = readFileSync(join(directory, 'dying', 'state.json'), 'utf8');
+      expect(written).toContain('"state":"started"');
+      expect(written).toContain('"pid":');
+      return written;
+    });
+    mkdirSync(join(directory, 'revived'));
+    writeFileSync(join(directory, 'revived', 'state.json'), state);
+    const pid = dying.machineProcessId(machine.id)!;
+
+    // As after a SIGKILL of the API that ran the emulator: the machine's process still runs.
+    const revivedEmulator = await startEmulator({ dataDir: join(directory, 'revived') });
+    const revived = clientFor(revivedEmulator);
+    expect((await revived.getMachine(machine.id)).state).toBe('started');
+    expect(revivedEmulator.machineProcessId(machine.id)).toBe(pid);
+
+    await revived.destroyMachine(machine.id, { force: true });
+    await revived.waitForState(machine.id, { states: 'destroyed', timeoutMs: 5_000 });
+    expect(isProcessAlive(pid)).toBe(false);
   });
 
   test('close() leaves no machine process behind, grandchildren that ignore signals included', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/graphql/errors.js';
+import { ValidationError } from '../../src/jobs/errors.js';
 import { sanitizeFilename, validateCreateJobInput, type CreateJobInput } from '../../src/jobs/create-input.js';
 
 const limits = { maxUploadBytes: 5 * 1024 ** 3 };

@@ -55,6 +55,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FLY_API_TOKEN: 'fo1_x' })).toThrow(/FLY_WORKER_APP[\s\S]*FLY_WORKER_IMAGE/);
   });
 
+  it('refuses a Fly token without a worker URL, and a wildcard worker URL, which no worker can reach', () => {
+    const fly = { FLY_API_TOKEN: 'fo1_x', FLY_WORKER_APP: 'ffly-worker', FLY_WORKER_IMAGE: 'registry.fly.io/ffly-worker:1' };
+    expect(() => loadConfig(fly)).toThrow(/WORKER_API_URL: required when FLY_API_TOKEN is set/);
+    expect(() => loadConfig({ ...fly, WORKER_API_URL: 'http://0.0.0.0:8080' })).toThrow(/WORKER_API_URL: "0.0.0.0" is a wildcard/);
+    expect(() => loadConfig({ ...fly, WORKER_API_URL: 'http://[::]:8080' })).toThrow(/WORKER_API_URL: "\[::\]" is a wildcard/);
+    expect(() => loadConfig({ WORKER_API_URL: 'http://0.0.0.0:8080' })).toThrow(/WORKER_API_URL/);
+    expect(loadConfig({ ...fly, WORKER_API_URL: 'http://ffly-api.flycast' }).workerApiUrl).toBe('http://ffly-api.flycast');
+    // A shared local emulator (contract: FLY_API_URL on loopback with the emulator's token): its
+    // machines are local processes, so the instance's own (loopback) URL reaches them.
+    expect(loadConfig({ ...fly, FLY_API_URL: 'http://127.0.0.1:4280' }).workerApiUrl).toBeNull();
+  });
+
   it('turns the private-webhook guard on when an external database is configured', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://db/ffly' }).webhookAllowPrivate).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://db/ffly', WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).toBe(true);

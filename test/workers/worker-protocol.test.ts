@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../protocol/worker-api.js';
-import { claimNextJob } from '../../src/db/claims.js';
+import { claimNextJob } from '../../src/jobs/sql/claim-job.js';
 import { JOB_CHANNEL, jobChangeEvent } from '../../src/db/job-notifications.js';
 import { encodeBatch } from '../../src/db/notification-batch.js';
 import { machineCredential } from '../../src/workers/credentials.js';
@@ -45,14 +45,14 @@ describe('the worker protocol', () => {
     await app.server.services.db.execute(sql`update jobs set status = 'FAILED', lease_expires_at = null where status in ('QUEUED', 'RUNNING')`);
   };
 
-  it('hands a queued job to a claimer with its spec, a source URL, output URLs and a job token', async () => {
+  it('hands a queued job to a claimer with its spec, a source URL, its renditions and a job token', async () => {
     await drain();
     const id = await queueJob();
     const claimed = (await claim())!;
     expect(claimed.spec.outputs[0]).toMatchObject({ kind: 'audio', format: 'MP3', bitrateKbps: 128 });
     expect(claimed.attempt).toBe(1);
     expect(await (await fetch(claimed.source.url)).arrayBuffer()).toEqual(new Uint8Array([1, 2, 3, 4]).buffer);
-    expect(claimed.outputs).toEqual([expect.objectContaining({ name: 'mp3-128k', fileName: 'mp3-128k.mp3', upload: expect.any(Object) })]);
+    expect(claimed.outputs).toEqual([{ name: 'mp3-128k', fileName: 'mp3-128k.mp3', contentType: 'audio/mpeg' }]);
     const job = await readJob(id);
     expect(job).toMatchObject({ status: 'RUNNING', attempts: 1, machineId: 'machine-1', progress: { phase: 'DOWNLOADING', percent: 0 } });
   });
@@ -103,8 +103,9 @@ describe('the worker protocol', () => {
     const id = await queueJob();
     const claimed = (await claim())!;
     const result = { outputs: [{ name: 'mp3-128k', sizeBytes: 3, durationSeconds: 1, skippedReason: null }], notices: [], sourceDurationSeconds: 1 };
-    expect((await post(`/jobs/${claimed.id}/complete`, claimed.token, result)).status).toBe(409);
-    const { url, headers } = claimed.outputs[0]!.upload!;
+    expect((await post(`/jobs/${claimed.id}/complete`, claimed.token, result)).status).toBe(422);
+    const grant = await post(`/jobs/${claimed.id}/uploads`, claimed.token, { files: [{ path: 'mp3-128k.mp3', contentType: 'audio/mpeg', sizeBytes: 3 }] });
+    const { url, headers } = grant.body.files[0].upload;
     await fetch(url, { method: 'PUT', headers, body: 'mp3' });
     expect((await post(`/jobs/${claimed.id}/complete`, claimed.token, result)).body).toEqual({ status: 'ok' });
     const job = await readJob(id);
@@ -112,6 +113,26 @@ describe('the worker protocol', () => {
     expect(job.progress.percent).toBe(100);
     expect(job.outputs[0]).toMatchObject({ name: 'mp3-128k', sizeBytes: 3, durationSeconds: 1 });
     expect(await (await fetch(job.outputs[0].url)).text()).toBe('mp3');
+  });
+
+  it('fails a job that produced no output at all with NO_OUTPUTS instead of completing it', async () => {
+    await drain();
+    const id = await queueJob();
+    const claimed = (await claim())!;
+    const skipped = { outputs: [{ name: 'mp3-128k', sizeBytes: null, durationSeconds: null, skippedReason: 'the source has no audio' }], notices: [], sourceDurationSeconds: 1 };
+    expect((await post(`/jobs/${claimed.id}/complete`, claimed.token, skipped)).body).toEqual({ status: 'ok' });
+    expect(await readJob(id)).toMatchObject({ status: 'FAILED', error: { code: 'NO_OUTPUTS', message: expect.stringContaining('the source has no audio') } });
+  });
+
+  it('requeues a retryable failure (counting the attempt) and fails it on the last attempt', async () => {
+    await drain();
+    const id = await queueJob();
+    const first = (await claim())!;
+    await post(`/jobs/${first.id}/fail`, first.token, { code: 'WORKER_FILES_LOST', message: 'gone', detail: null });
+    expect(await readJob(id)).toMatchObject({ status: 'QUEUED', attempts: 1, error: null });
+    const second = (await claim())!;
+    await post(`/jobs/${second.id}/fail`, second.token, { code: 'DISK_FULL', message: 'full', detail: null });
+    expect(await readJob(id)).toMatchObject({ status: 'FAILED', attempts: 2, error: { code: 'DISK_FULL' } });
   });
 
   it('fails a job with the worker’s code and message', async () => {
@@ -217,10 +238,10 @@ describe('the worker protocol', () => {
     const completed = await post(`/jobs/${claimed.id}/uploads/complete`, claimed.token, { path: 'big.mp4', uploadId: file.uploadId, parts });
     expect(completed.status).toBe(200);
     const { store } = app.server.services;
-    expect(await store.getText(`jobs/${claimed.id}/outputs/big.mp4`)).toBe('part-1;part-2;');
+    expect(await store.getText(`jobs/${claimed.id}/attempts/${leaseOf(claimed)}/big.mp4`)).toBe('part-1;part-2;');
   });
 
-  it('presigns upload URLs only under the job’s own output directory', async () => {
+  it('presigns upload URLs only under the attempt’s own output directory', async () => {
     await drain();
     await queueJob();
     const claimed = (await claim())!;
@@ -228,10 +249,15 @@ describe('the worker protocol', () => {
     expect(bad.status).toBe(400);
     const good = await post(`/jobs/${claimed.id}/uploads`, claimed.token, { files: [{ path: 'hls/seg_0.ts', contentType: 'video/mp2t', sizeBytes: 3 }] });
     expect(good.body.files[0]).toMatchObject({ path: 'hls/seg_0.ts', kind: 'single' });
-    expect(good.body.files[0].upload.url).toContain(`jobs/${claimed.id}/outputs/hls/seg_0.ts`);
+    expect(good.body.files[0].upload.url).toContain(`jobs/${claimed.id}/attempts/${leaseOf(claimed)}/hls/seg_0.ts`);
   });
 });
 
+
+/** The lease id a job token names (`ffj_<job>.<lease>.<mac>`). */
+function leaseOf(claimed: ClaimedJob): string {
+  return claimed.token.split('.')[1]!;
+}
 
 describe('the claim notification', () => {
   it('is the payload notifyJobChanged sends for a status change, so every listener reads it the same way', async () => {

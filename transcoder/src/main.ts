@@ -57,7 +57,12 @@ async function main(): Promise<number> {
     const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
     jobLog('info', 'claimed job');
     current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal });
-    const outcome = await current;
+    // runJob reports every failure itself; anything that still escapes must not crash the worker (a
+    // crashed worker's machine is destroyed, and its job waits out the lease).
+    const outcome = await current.catch((error: unknown) => {
+      jobLog('error', 'job ended unexpectedly; its lease will expire', { err: String(error) });
+      return 'lost';
+    });
     current = null;
     jobLog('info', 'job finished', { outcome });
     idleSince = Date.now();

@@ -1,6 +1,6 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MULTIPART_THRESHOLD_BYTES, type ClaimedJob, type CompleteRequest } from '../../protocol/worker-api.js';
+import type { ClaimedJob, CompleteRequest, FailRequest, ReportResponse } from '../../protocol/worker-api.js';
 import type { JobApi } from './api-client.js';
 import type { Log } from './log.js';
 import {
@@ -13,6 +13,7 @@ import {
   verifyOutputs,
   type VerifiedRendition,
 } from './media/index.js';
+import { classifyFailure } from './classify-failure.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { downloadToFile, putFile, putPart } from './transfer.js';
 
@@ -27,14 +28,25 @@ export interface RunJobOptions {
 }
 
 /** A failure outside the media layer (download, upload) with its job error code. */
-class JobFailure extends Error {
+export class JobFailure extends Error {
   constructor(
     readonly code: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
+
+/** The API said the job is no longer this worker's (canceled, or the lease was taken back). */
+class LeaseEnded extends Error {
+  constructor(readonly reason: 'canceled' | 'lost') {
+    super(`job ${reason}`);
+  }
+}
+
+/** Files asked for (and uploaded) per `uploads` call: the URLs are fresh when each batch starts. */
+const UPLOAD_BATCH = 8;
 
 export type JobOutcome = 'completed' | 'failed' | 'canceled' | 'lost' | 'released';
 
@@ -71,7 +83,7 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       onBytes: (bytes) => reporter.update('DOWNLOADING', bytes / job.source.sizeBytes),
     }).catch((error: unknown) => {
       if (signal.aborted) throw error;
-      throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`);
+      throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
     });
 
     reporter.update('PROBING', 0);
@@ -91,9 +103,9 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     const renditions = await verifyOutputs(plan, outputDir, probe, { signal });
 
     reporter.update('UPLOADING', 0, { etaSeconds: null });
-    await uploadRenditions(job, api, outputDir, renditions, signal, (fraction) => reporter.update('UPLOADING', fraction)).catch((error: unknown) => {
-      if (signal.aborted) throw error;
-      throw new JobFailure('UPLOAD_FAILED', `The outputs could not be uploaded: ${(error as Error).message}`);
+    await uploadRenditions(api, outputDir, renditions, signal, (fraction) => reporter.update('UPLOADING', fraction)).catch((error: unknown) => {
+      if (signal.aborted || error instanceof LeaseEnded) throw error;
+      throw new JobFailure('UPLOAD_FAILED', `The outputs could not be uploaded: ${(error as Error).message}`, { cause: error });
     });
     reporter.stop();
     if (signal.aborted) return finishAborted();
@@ -123,22 +135,33 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       notices: plan.dropped.map((drop) => drop.reason),
       sourceDurationSeconds: plan.sourceDurationSeconds,
     };
-    const answer = await api.complete(result);
-    return answer.status === 'ok' ? 'completed' : answer.status;
+    const answer = await report(() => api.complete(result));
+    return answer === 'ok' ? 'completed' : answer;
   } catch (error) {
     reporter.stop();
+    if (error instanceof LeaseEnded) return error.reason;
     if (signal.aborted) return finishAborted();
-    const failure = isMediaError(error)
-      ? { code: error.code, message: error.message, detail: error.stderrTail ?? null }
-      : error instanceof JobFailure
-        ? { code: error.code, message: error.message, detail: null }
-      : { code: 'INTERNAL', message: 'The worker hit an unexpected error', detail: redactSecrets(String((error as Error)?.stack ?? error)).slice(-4096) };
+    const failure: FailRequest = await classifyFailure(error, directory, input);
     log('warn', 'job failed', { code: failure.code, message: failure.message });
-    const answer = await api.fail(failure);
-    return answer.status === 'ok' ? 'failed' : answer.status;
+    const answer = await report(() => api.fail(failure));
+    return answer === 'ok' ? 'failed' : answer;
   } finally {
     reporter.stop();
     await rm(directory, { recursive: true, force: true }).catch(() => {});
+  }
+
+  /**
+   * Sends a final report. The client retries it through an API outage for longer than the lease; if
+   * the API is still out of reach after that, the job is no longer ours (the API has taken it back):
+   * give it up quietly as `lost` rather than crash.
+   */
+  async function report(send: () => Promise<ReportResponse>): Promise<ReportResponse['status']> {
+    try {
+      return (await send()).status;
+    } catch (error) {
+      log('warn', 'the API did not take the report; the lease will have expired: giving the job up', { err: String(error) });
+      return 'lost';
+    }
   }
 
   async function finishAborted(): Promise<JobOutcome> {
@@ -149,8 +172,11 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
   }
 }
 
+/**
+ * Uploads every verified file under this attempt's prefix. URLs are asked for in small batches right
+ * before use (they live only a few lease periods); an answer of `lost` or `canceled` stops at once.
+ */
 async function uploadRenditions(
-  job: ClaimedJob,
   api: JobApi,
   outputDir: string,
   renditions: VerifiedRendition[],
@@ -160,31 +186,31 @@ async function uploadRenditions(
   const files = renditions.flatMap((rendition) => rendition.files);
   const total = files.reduce((sum, file) => sum + file.sizeBytes, 0) || 1;
   let done = 0;
-  const presigned = new Map(job.outputs.filter((output) => output.upload).map((output) => [output.fileName, output.upload!]));
-  // Files without a URL from the claim (HLS segments and playlists, large files) get theirs now, sized.
-  const needed = files.filter((file) => !presigned.has(file.path) || file.sizeBytes > MULTIPART_THRESHOLD_BYTES);
-  const granted = needed.length > 0 ? (await api.uploads({ files: needed.map(({ path: file, contentType, sizeBytes }) => ({ path: file, contentType, sizeBytes })) })).files : [];
-
-  const queue = [...files];
-  const uploadOne = async () => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
-      const local = path.join(outputDir, file.path);
-      const grant = granted.find((candidate) => candidate.path === file!.path);
-      if (grant?.kind === 'multipart') {
-        const parts: Array<{ partNumber: number; etag: string }> = [];
-        const { size } = await stat(local);
-        for (const part of grant.parts) {
-          const start = (part.partNumber - 1) * grant.partSizeBytes;
-          parts.push({ partNumber: part.partNumber, etag: await putPart(part.url, local, start, Math.min(size, start + grant.partSizeBytes), signal) });
+  for (let start = 0; start < files.length; start += UPLOAD_BATCH) {
+    if (signal.aborted) return;
+    const batch = files.slice(start, start + UPLOAD_BATCH);
+    const granted = await api.uploads({ files: batch.map(({ path: file, contentType, sizeBytes }) => ({ path: file, contentType, sizeBytes })) });
+    if (granted.status === 'lost' || granted.status === 'canceled') throw new LeaseEnded(granted.status);
+    await Promise.all(
+      batch.map(async (file) => {
+        const local = path.join(outputDir, file.path);
+        const grant = granted.files.find((candidate) => candidate.path === file.path);
+        if (!grant) throw new Error(`no upload URL for ${file.path}`);
+        if (grant.kind === 'multipart') {
+          const parts: Array<{ partNumber: number; etag: string }> = [];
+          const { size } = await stat(local);
+          for (const part of grant.parts) {
+            const begin = (part.partNumber - 1) * grant.partSizeBytes;
+            parts.push({ partNumber: part.partNumber, etag: await putPart(part.url, local, begin, Math.min(size, begin + grant.partSizeBytes), signal) });
+          }
+          const answer = await api.completeMultipart({ path: file.path, uploadId: grant.uploadId, parts });
+          if (answer.status !== 'ok') throw new LeaseEnded(answer.status);
+        } else {
+          await putFile(grant.upload.url, local, grant.upload.headers, signal);
         }
-        await api.completeMultipart({ path: file.path, uploadId: grant.uploadId, parts });
-      } else {
-        const upload = grant?.kind === 'single' ? grant.upload : presigned.get(file.path)!;
-        await putFile(upload.url, local, upload.headers, signal);
-      }
-      done += file.sizeBytes;
-      onFraction(done / total);
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, uploadOne));
+        done += file.sizeBytes;
+        onFraction(done / total);
+      }),
+    );
+  }
 }

@@ -2,7 +2,6 @@
  * The emulator's shared state and the primitives every handler uses: state changes (which persist and
  * wake `wait` long polls), events, per-machine timers, and the visibility rules of lookups.
  */
-import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { MachineEvent, MachineState } from '../types.js';
 import { ulid } from '../ulid.js';
@@ -13,7 +12,11 @@ import type { MachineStore } from './store.js';
 
 /** What exists only while the emulator runs: the process and pending steps of one machine. */
 export interface MachineRuntime {
-  child?: ChildProcess;
+  /**
+   * The machine's main process (the leader of its process group): a child of this emulator, or one
+   * adopted after a restart (see adoptProcess), which has only a pid.
+   */
+  child?: { pid?: number | undefined };
   /** Resolves once `child` has exited and its exit has been recorded. */
   exited?: Promise<void>;
   /** A boot waiting for the image pull and the start delay. */

@@ -9,7 +9,7 @@ import type { MachineState } from '../types.js';
 import { stopSettings } from './config.js';
 import { cancelPendingSteps, type EmulatorContext, setState } from './context.js';
 import { createEmulatorServer } from './http-server.js';
-import { endProcess } from './lifecycle.js';
+import { adoptProcess, endProcess } from './lifecycle.js';
 import { type CreateFailure, type FlyEmulatorOptions, resolveOptions } from './options.js';
 import { signalGroup } from './processes.js';
 import { MachineStore } from './store.js';
@@ -44,7 +44,7 @@ const RUNNING_STATES: ReadonlySet<MachineState> = new Set(['starting', 'started'
 export async function createFlyEmulator(options: FlyEmulatorOptions): Promise<FlyEmulator> {
   const resolved = resolveOptions(options);
   const store = new MachineStore(resolved.dataDir);
-  store.load();
+  const survivors = store.load();
   const context: EmulatorContext = {
     options: resolved,
     store,
@@ -54,6 +54,7 @@ export async function createFlyEmulator(options: FlyEmulatorOptions): Promise<Fl
     createFailure: options.failCreates && { ...options.failCreates },
     closing: false,
   };
+  for (const record of survivors) adoptProcess(context, record);
   const server = createEmulatorServer(context);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,7 +9,7 @@ import type { EventSource, StartMachineResult } from '../types.js';
 import type { StopSettings } from './config.js';
 import { addEvent, cancelPendingSteps, type EmulatorContext, type MachineRuntime, runtimeOf, setState } from './context.js';
 import { failedPrecondition } from './errors.js';
-import { machinePaths, removeMachineRoot, resetRoot, signalGroup, spawnMachineProcess } from './processes.js';
+import { isMachineProcessAlive, machinePaths, removeMachineRoot, resetRoot, signalGroup, spawnMachineProcess } from './processes.js';
 import type { MachineRecord } from './record.js';
 import { RESTART_WINDOW_MS, shouldRestart } from './restart-policy.js';
 
@@ -55,12 +55,15 @@ function launch(context: EmulatorContext, record: MachineRecord, runtime: Machin
   }
   runtime.child = child;
   runtime.stopRequested = false;
+  record.pid = child.pid;
+  context.store.scheduleSave();
   runtime.exited = new Promise((resolve) => {
     let settled = false;
     const settle = (handle: () => void): void => {
       if (settled) return;
       settled = true;
       if (runtime.child === child) runtime.child = undefined;
+      if (record.pid === child.pid) delete record.pid;
       handle();
       resolve();
     };
@@ -74,6 +77,34 @@ function launch(context: EmulatorContext, record: MachineRecord, runtime: Machin
     if (record.state !== 'starting') return;
     setState(context, record, 'started', { type: 'start', status: 'started', source: 'flyd' });
   });
+}
+
+/** How often an adopted process (not our child: no exit event) is checked for. */
+const ADOPTED_POLL_MS = 500;
+
+/**
+ * Takes over a machine whose process outlived a previous emulator (killed with the API that ran it):
+ * the machine stays `started`, as a Fly VM would, and its process is watched by pid until it exits.
+ * The exit status of a process that is not our child cannot be read: its exit is recorded as a clean
+ * one (exit code 0, which is how an idle worker ends).
+ */
+export function adoptProcess(context: EmulatorContext, record: MachineRecord): void {
+  const runtime = runtimeOf(context, record.id);
+  const child = { pid: record.pid };
+  runtime.child = child;
+  runtime.stopRequested = false;
+  runtime.exited = new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (isMachineProcessAlive(child.pid, record.id) && !context.closing) return;
+      clearInterval(poll);
+      if (runtime.child === child) runtime.child = undefined;
+      if (record.pid === child.pid) delete record.pid;
+      if (!context.closing) onExit(context, record, runtime, child, 0, null);
+      resolve();
+    }, ADOPTED_POLL_MS);
+    poll.unref();
+  });
+  context.logger.info({ machineId: record.id, pid: record.pid }, 'machine process survived the previous emulator: adopted');
 }
 
 /** The runtime environment a Fly Machine sees (fly docs "Machine runtime environment"), over `config.env`. */
@@ -99,7 +130,7 @@ function failBoot(context: EmulatorContext, record: MachineRecord, error: unknow
   setState(context, record, 'failed', { type: 'start', status: 'failed', source: 'flyd', request: { error: String(error) } });
 }
 
-function onExit(context: EmulatorContext, record: MachineRecord, runtime: MachineRuntime, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+function onExit(context: EmulatorContext, record: MachineRecord, runtime: MachineRuntime, child: { pid?: number | undefined }, code: number | null, signal: NodeJS.Signals | null): void {
   // Whatever else ran in the "VM" dies with its main process.
   signalGroup(child.pid, 'SIGKILL');
   const now = Date.now();

@@ -4,7 +4,7 @@
  * with it, as everything in a VM does when it stops. POSIX only (process groups).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { MachineFile } from '../types.js';
 import type { MachineCommand } from './options.js';
@@ -53,7 +53,7 @@ export function spawnMachineProcess(command: MachineCommand, paths: MachinePaths
 }
 
 /** Signals a whole process group; false when it no longer exists. */
-export function signalGroup(leaderPid: number | undefined, signal: NodeJS.Signals): boolean {
+export function signalGroup(leaderPid: number | undefined, signal: NodeJS.Signals | 0): boolean {
   if (leaderPid === undefined) return false;
   try {
     process.kill(-leaderPid, signal);
@@ -61,5 +61,28 @@ export function signalGroup(leaderPid: number | undefined, signal: NodeJS.Signal
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
+  }
+}
+
+/**
+ * True when the process group `pid` still runs and is this machine's (its leader's environment names
+ * the machine, where /proc can tell; a recycled pid belongs to something else).
+ */
+export function isMachineProcessAlive(pid: number | undefined, machineId: string): boolean {
+  if (pid === undefined || !signalGroup(pid, 0)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`FLY_MACHINE_ID=${machineId}`);
+  } catch (error) {
+    // No /proc (macOS): the live process group is the best evidence there is.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsProcDir();
+  }
+}
+
+function existsProcDir(): boolean {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
   }
 }

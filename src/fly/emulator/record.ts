@@ -42,6 +42,11 @@ export interface MachineRecord {
   /** Automatic restarts since the last user start: their times (for the 5-minute window) and count. */
   restartTimes: number[];
   restartCount: number;
+  /**
+   * The pid of the running main process (its process group's id), kept so that an emulator restarted
+   * after a crash finds its machines still running, as Fly's VMs outlive any API client.
+   */
+  pid?: number;
 }
 
 export interface WireOptions {

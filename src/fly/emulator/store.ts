@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ulid } from '../ulid.js';
+import { isMachineProcessAlive } from './processes.js';
 import type { MachineRecord } from './record.js';
 
 const STATE_FILE = 'state.json';
@@ -29,27 +30,35 @@ export class MachineStore {
   }
 
   /**
-   * Reads the state file. Machines that were running when the emulator went away come back `stopped`,
-   * with an exit event saying why; ones being destroyed come back destroyed.
+   * Reads the state file. A machine whose process still runs (the emulator was killed, its machines
+   * were not) stays `started` and is returned for adoption; other machines that were running come
+   * back `stopped`, with an exit event saying why; ones being destroyed come back destroyed.
    */
-  load(now: number = Date.now()): void {
+  load(now: number = Date.now()): MachineRecord[] {
+    const survivors: MachineRecord[] = [];
     let state: StateFile;
     try {
       state = JSON.parse(readFileSync(join(this.dataDir, STATE_FILE), 'utf8')) as StateFile;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return survivors;
       throw error;
     }
     if (state.version !== STATE_VERSION) throw new Error(`unsupported Fly emulator state version ${state.version}`);
     for (const record of state.machines) {
       if (record.destroyedAt !== undefined && now - record.destroyedAt > FORGET_DESTROYED_AFTER_MS) continue;
-      if (RUNNING_STATES.has(record.state)) markLost(record, now);
+      if (record.state === 'started' && isMachineProcessAlive(record.pid, record.id)) {
+        survivors.push(record);
+      } else if (RUNNING_STATES.has(record.state)) {
+        delete record.pid;
+        markLost(record, now);
+      }
       if (record.state === 'destroying') {
         record.state = 'destroyed';
         record.destroyedAt = now;
       }
       this.machines.set(record.id, record);
     }
+    return survivors;
   }
 
   get(machineId: string): MachineRecord | undefined {

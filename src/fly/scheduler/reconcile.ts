@@ -5,7 +5,7 @@
  */
 import type { Database } from '../../db/client.js';
 import { isCapacityError } from '../errors.js';
-import { readDemand } from './demand.js';
+import { readDemand } from '../../jobs/reader.js';
 import { createPoolMachine, destroyPoolMachine, type MachineActionsDeps, startPoolMachine } from './machine-actions.js';
 import { ALIVE_STATES, type DestroyReason, type Plan, planPool } from './plan.js';
 import type { PoolView } from './pool-view.js';

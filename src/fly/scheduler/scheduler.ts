@@ -3,6 +3,7 @@
  * emulator or in-process emulator), competes for leadership, and while leading keeps the pool sized
  * to the queue. Every instance can answer `Query.machines` and take lost-machine reports.
  */
+import { reachableLocalUrl } from '../../config/load-config.js';
 import type { Services } from '../../services.js';
 import { machineCredential } from '../../workers/credentials.js';
 import type { FlyClientOptions } from '../client.js';
@@ -67,7 +68,7 @@ export async function startScheduler(context: { services: Services; url: string 
   const worker = buildWorkerConfig({
     image: config.fly.workerImage,
     guest: config.fly.workerGuest,
-    apiUrl: config.workerApiUrl ?? context.url,
+    apiUrl: config.workerApiUrl ?? reachableLocalUrl(context.url),
     credential: machineCredential(services.signingKey),
     idleMs: config.workerIdleMs,
   });

@@ -10,13 +10,21 @@ export interface TcpProxy {
    * Returns how many connections froze.
    */
   freeze(marker: string): number;
+  /** An outage: every connection is dropped and new ones are refused (reset) until `up()`. */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
 /** A TCP proxy to 127.0.0.1:`targetPort`, to make a connection go half-open on demand. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const connections = new Set<{ client: net.Socket; upstream: net.Socket; sent: string }>();
+  let isDown = false;
   const server = net.createServer((client) => {
+    if (isDown) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = net.connect(targetPort, '127.0.0.1');
     const connection = { client, upstream, sent: '' };
     connections.add(connection);
@@ -58,6 +66,16 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         frozen += 1;
       }
       return frozen;
+    },
+    down() {
+      isDown = true;
+      for (const { client, upstream } of connections) {
+        client.destroy();
+        upstream.destroy();
+      }
+    },
+    up() {
+      isDown = false;
     },
     async close() {
       for (const { client, upstream } of connections) {

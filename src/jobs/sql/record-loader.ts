@@ -1,7 +1,7 @@
 import { asc, sql } from 'drizzle-orm';
-import type { Database } from './client.js';
-import type { JobRecord } from './jobs.js';
-import { jobOutputsTable, jobsTable } from './schema.js';
+import type { Database } from '../../db/client.js';
+import type { JobRecord } from './read-jobs.js';
+import { jobOutputsTable, jobsTable } from '../../db/schema.js';
 
 /** Reads jobs' current rows for subscriptions (any tenant: the caller checks the tenant). */
 export interface JobRecordLoader {

@@ -1,0 +1,20 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { Job } from '../../db/schema.js';
+import { runTransition } from './transition.js';
+
+/**
+ * AWAITING_UPLOAD -> QUEUED (startJob, once the upload is verified): one statement with its event and
+ * NOTIFY, so a started job reaches a waiting claimer in one round trip. `tenantId` scopes it to the
+ * caller's jobs (omitted only by the benchmark, which acts for the system).
+ */
+export async function enqueueJob(db: Pick<Database, 'execute'>, job: { tenantId?: string; id: string; sizeBytes: number }): Promise<Job | null> {
+  return runTransition(db, {
+    id: job.id,
+    tenantId: job.tenantId,
+    event: 'queued',
+    to: 'QUEUED',
+    set: sql`queued_at = now(), run_after = now()`,
+    detail: { sizeBytes: job.sizeBytes },
+  });
+}

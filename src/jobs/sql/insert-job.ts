@@ -1,0 +1,26 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { jobEventsTable, jobOutputsTable, jobsTable } from '../../db/schema.js';
+import type { JobRecord } from './read-jobs.js';
+
+export type NewJob = typeof jobsTable.$inferInsert;
+export type NewJobOutput = Omit<typeof jobOutputsTable.$inferInsert, 'jobId'>;
+
+/** Inserts a job, its outputs and its "created" event; null when the idempotency key is already taken. */
+export async function insertJob(db: Database, job: NewJob, outputs: NewJobOutput[]): Promise<JobRecord | null> {
+  return db.transaction(async (tx) => {
+    const [inserted] = await tx.insert(jobsTable).values(job).onConflictDoNothing().returning();
+    if (!inserted) return null;
+    const insertedOutputs = await tx
+      .insert(jobOutputsTable)
+      .values(outputs.map((output) => ({ ...output, jobId: inserted.id })))
+      .returning();
+    await tx.insert(jobEventsTable).values({ jobId: inserted.id, type: 'created', toStatus: inserted.status });
+    return { job: inserted, outputs: insertedOutputs.sort((a, b) => a.position - b.position) };
+  });
+}
+
+/** Frees an idempotency key whose 24 h window has passed, so the key can name a new job. */
+export async function releaseIdempotencyKey(db: Pick<Database, 'update'>, jobId: string): Promise<void> {
+  await db.update(jobsTable).set({ idempotencyKey: null }).where(eq(jobsTable.id, jobId));
+}

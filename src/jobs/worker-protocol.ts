@@ -1,0 +1,199 @@
+/**
+ * The worker protocol's rules, independent of HTTP: what a claim hands out, and what each call of a
+ * lease holder may do. Every call that touches a job is checked against the job's current lease
+ * (RUNNING, same lease id) before anything else happens, and every upload goes under the attempt's own
+ * prefix, so a worker whose lease was taken back can change nothing a client will ever read.
+ *
+ * Upload URLs live a few lease periods ({@link workerUrlTtlSeconds}); the worker asks for them
+ * (`uploads`) when it is about to upload, in small batches, so they never need to outlive the lease.
+ */
+import { expandRenditions } from '../../protocol/job-spec.js';
+import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type ClaimedJob, type UploadsResponse } from '../../protocol/worker-api.js';
+import type { Job } from '../db/schema.js';
+import type { Services } from '../services.js';
+import { jobToken } from '../workers/credentials.js';
+import { attemptOutputKey, attemptPrefix } from './keys.js';
+import { claimNextJob, returnUndeliveredClaim } from './sql/claim-job.js';
+import { completeJob, type CompletedOutput } from './sql/complete-job.js';
+import { failJob, type Failure } from './sql/fail-job.js';
+import { recordProgress, touchLease, type Lease, type LeaseOutcome, type ProgressReport } from './sql/lease.js';
+import { loadJobRecord } from './sql/read-jobs.js';
+import { releaseJob } from './sql/release-job.js';
+
+type ProtocolServices = Pick<Services, 'db' | 'store' | 'config' | 'signingKey' | 'jobListener'>;
+
+/** A worker's mistake in a call (a bad path, an output that is not in the store): a 4xx. */
+export class WorkerCallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WorkerCallError';
+  }
+}
+
+/** Lifetime of every presigned URL handed to a worker: a few lease periods, at least a minute. */
+export function workerUrlTtlSeconds(leaseMs: number): number {
+  return Math.max(60, Math.ceil((4 * leaseMs) / 1000));
+}
+
+/**
+ * Claims a job for a worker whose request is still open. `isOpen` is asked right after the claim
+ * commits: a claim made for a client that hung up in the meantime is handed straight back (QUEUED,
+ * the attempt undone), so it never sits RUNNING on a dead socket until its lease runs out.
+ */
+export async function claimForWorker(services: ProtocolServices, machineId: string | null, isOpen: () => boolean): Promise<ClaimedJob | null> {
+  if (!isOpen()) return null;
+  const job = await claimNextJob(services.db, { machineId, leaseMs: services.config.leaseMs });
+  if (!job) return null;
+  let claim: ClaimedJob | null = null;
+  try {
+    claim = isOpen() ? await describeClaim(services, job) : null;
+  } finally {
+    // Not delivered (hung up, or the claim could not be described): hand it back at once.
+    if (!claim || !isOpen()) await returnUndeliveredClaim(services.db, { jobId: job.id, leaseId: job.leaseId! });
+  }
+  return claim && isOpen() ? claim : null;
+}
+
+async function describeClaim(services: ProtocolServices, job: Job): Promise<ClaimedJob> {
+  const { store, config, signingKey } = services;
+  const source = await store.presignGet(job.sourceKey, { expiresInSeconds: workerUrlTtlSeconds(config.leaseMs) });
+  return {
+    id: job.id,
+    token: jobToken(signingKey, job.id, job.leaseId!),
+    attempt: job.attempts,
+    leaseMs: config.leaseMs,
+    spec: job.spec,
+    source: { url: source.url, filename: job.sourceFilename, sizeBytes: job.sourceSizeBytes, contentType: job.sourceContentType },
+    outputs: expandRenditions(job.spec).map((rendition) => ({ name: rendition.name, fileName: rendition.fileName, contentType: rendition.contentType })),
+    limits: { maxDurationSeconds: config.maxDurationSeconds, stallMs: config.stallMs },
+  };
+}
+
+/** A progress report: the heartbeat. Announced (coalesced) by the job listener once committed. */
+export async function reportProgress(services: ProtocolServices, lease: Lease, report: ProgressReport): Promise<LeaseOutcome> {
+  const outcome = await recordProgress(services.db, { ...lease, leaseMs: services.config.leaseMs }, { ...report, percent: Math.min(report.percent, 99.9) });
+  // Not inside the update: every notifying commit takes a cluster-wide lock. The listener
+  // coalesces progress (per job, and across jobs into one commit) after it is committed.
+  if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
+  return outcome;
+}
+
+export type UploadsOutcome = { kind: 'ok'; files: UploadsResponse['files'] } | { kind: 'canceled' } | { kind: 'lost' };
+
+/** Presigned uploads for files of the attempt, under its own prefix: only for the current lease. */
+export async function grantUploads(
+  services: ProtocolServices,
+  lease: Lease,
+  files: Array<{ path: string; contentType: string; sizeBytes: number }>,
+): Promise<UploadsOutcome> {
+  const outcome = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  if (outcome.kind !== 'ok') return outcome;
+  const { store } = services;
+  const ttl = workerUrlTtlSeconds(services.config.leaseMs);
+  return {
+    kind: 'ok',
+    files: await Promise.all(
+      files.map(async (file) => {
+        const key = attemptKey(lease, file.path);
+        if (file.sizeBytes <= MULTIPART_THRESHOLD_BYTES) {
+          const upload = await store.presignPut(key, { contentType: file.contentType, contentLength: file.sizeBytes, expiresInSeconds: ttl });
+          return { path: file.path, kind: 'single' as const, upload: { url: upload.url, headers: upload.headers } };
+        }
+        const uploadId = await store.createMultipartUpload(key, file.contentType);
+        const count = Math.ceil(file.sizeBytes / MULTIPART_PART_BYTES);
+        const parts = await Promise.all(
+          Array.from({ length: count }, async (_, index) => ({ partNumber: index + 1, url: await store.presignUploadPart(key, uploadId, index + 1, ttl) })),
+        );
+        return { path: file.path, kind: 'multipart' as const, uploadId, partSizeBytes: MULTIPART_PART_BYTES, parts };
+      }),
+    ),
+  };
+}
+
+/** Finishes a multipart upload of the attempt: only for the current lease. */
+export async function completeMultipart(
+  services: ProtocolServices,
+  lease: Lease,
+  request: { path: string; uploadId: string; parts: Array<{ partNumber: number; etag: string }> },
+): Promise<LeaseOutcome> {
+  const outcome = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  if (outcome.kind === 'ok') await services.store.completeMultipartUpload(attemptKey(lease, request.path), request.uploadId, request.parts);
+  return outcome;
+}
+
+export interface CompleteReport {
+  outputs: Array<{
+    name: string;
+    sizeBytes: number | null;
+    durationSeconds: number | null;
+    skippedReason: string | null;
+    substitute?: { outputIndex: number; fileName: string; contentType: string };
+  }>;
+  notices: string[];
+  sourceDurationSeconds: number | null;
+}
+
+/**
+ * RUNNING -> COMPLETED once every rendition is accounted for and every produced one is in the store
+ * under this attempt's prefix. A completion that produced nothing fails the job with NO_OUTPUTS.
+ */
+export async function completeForWorker(services: ProtocolServices, lease: Lease, report: CompleteReport): Promise<LeaseOutcome> {
+  const checked = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  if (checked.kind !== 'ok') return checked;
+  const record = (await loadJobRecord(services.db, lease.jobId))!;
+  const renditions = new Map(expandRenditions(record.job.spec).map((rendition) => [rendition.name, rendition]));
+  const listed = new Set(record.outputs.map((output) => output.name));
+  for (const name of listed) {
+    if (!report.outputs.some((candidate) => candidate.name === name)) throw new WorkerCallError(400, `Output "${name}" was not reported`);
+  }
+  const outputs: CompletedOutput[] = [];
+  for (const reported of report.outputs) {
+    if (reported.skippedReason !== null) {
+      if (listed.has(reported.name)) outputs.push({ ...reported, key: null, substitute: undefined });
+      continue;
+    }
+    const fileName = listed.has(reported.name) ? renditions.get(reported.name)?.fileName : reported.substitute?.fileName;
+    if (!fileName) throw new WorkerCallError(400, `Output "${reported.name}" is not one of the job's`);
+    const key = attemptKey(lease, fileName);
+    const head = await services.store.head(key);
+    // 422, not 409: a 409 means "lost" to the worker.
+    if (!head || head.sizeBytes === 0) throw new WorkerCallError(422, `Output "${reported.name}" is not in the store`);
+    const substitute = !listed.has(reported.name) && reported.substitute ? { outputIndex: reported.substitute.outputIndex, contentType: reported.substitute.contentType } : undefined;
+    outputs.push({ name: reported.name, key, sizeBytes: reported.sizeBytes, durationSeconds: reported.durationSeconds, skippedReason: null, substitute });
+  }
+  if (!outputs.some((output) => output.key !== null)) {
+    const reasons = report.outputs.map((output) => output.skippedReason).filter(Boolean);
+    return failForWorker(services, lease, {
+      code: 'NO_OUTPUTS',
+      message: `No output could be produced: ${reasons.join('; ') || 'every output was skipped'}`,
+      detail: null,
+    });
+  }
+  return completeJob(services.db, lease, {
+    outputs,
+    notices: report.notices,
+    sourceDurationSeconds: report.sourceDurationSeconds,
+    specOutputNames: record.job.spec.outputs.map((output) => output.name),
+  });
+}
+
+/** A failure report: requeued when the code is retryable and attempts remain, else FAILED. */
+export function failForWorker(services: ProtocolServices, lease: Lease, failure: Failure): Promise<LeaseOutcome> {
+  return failJob(services.db, lease, failure, { maxAttempts: services.config.maxAttempts, retryBaseMs: services.config.retryBaseMs });
+}
+
+/** The worker hands its job back (shutdown): QUEUED again, the attempt not counted. */
+export function releaseForWorker(services: ProtocolServices, lease: Lease, reason: string): Promise<LeaseOutcome> {
+  return releaseJob(services.db, lease, reason);
+}
+
+function attemptKey(lease: Lease, relativePath: string): string {
+  const key = attemptOutputKey(lease.jobId, lease.leaseId, relativePath);
+  if (!key.startsWith(attemptPrefix(lease.jobId, lease.leaseId)) || relativePath.split('/').includes('..')) {
+    throw new WorkerCallError(400, `Path escapes the job: ${relativePath}`);
+  }
+  return key;
+}
