@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import { validateCreateJobInput, type CreateJobInput } from './create-input.js';
 import { hashInput, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import { outputKey, sourceKey } from './keys.js';
+import { pendingUploadsRefusal } from './pending-uploads.js';
 
 /** Spacing of rendition positions; see completeJob for the renditions placed between. */
 export const RENDITION_POSITION_GAP = 10;
@@ -33,6 +34,9 @@ export async function createJob(services: JobServices, tenantId: string, input: 
     const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey, inputHash);
     if (replay) return replay;
   }
+
+  const pendingRefusal = await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads);
+  if (pendingRefusal) return pendingRefusal;
 
   const id = randomUUID();
   const now = Date.now();
