@@ -10,6 +10,11 @@ export function serializeError(error: unknown): ReturnType<typeof stdSerializers
   return stdSerializers.err(withoutSql(error, 0) as Error);
 }
 
+/** The error as it may be logged: SQL, parameters and quoted values taken out (see {@link serializeError}). */
+export function redactSqlFromError<T>(error: T): T {
+  return withoutSql(error, 0) as T;
+}
+
 const SQL_MESSAGE = /^Failed query:/;
 
 function withoutSql(error: unknown, depth: number): unknown {
@@ -17,8 +22,14 @@ function withoutSql(error: unknown, depth: number): unknown {
   const original = (error as { originalError?: unknown }).originalError;
   const cause = withoutSql(error.cause ?? original, depth + 1);
   const carriesSql = SQL_MESSAGE.test(error.message) || ('query' in error && 'params' in error);
-  if (!carriesSql && cause === (error.cause ?? original)) return error;
-  const message = carriesSql ? 'Database query failed (statement and parameters not logged)' : error.message;
+  // PostgreSQL quotes the offending value in its messages (`invalid input syntax for type uuid: "..."`).
+  const fromPostgres = error.name === 'PostgresError';
+  if (!carriesSql && !fromPostgres && cause === (error.cause ?? original)) return error;
+  const message = carriesSql
+    ? 'Database query failed (statement and parameters not logged)'
+    : fromPostgres
+      ? error.message.replace(/"[^"]*"/g, '"…"')
+      : error.message;
   const copy = new Error(message, { cause });
   copy.name = error.name;
   // The stack's first line repeats the message; only the frames are kept.

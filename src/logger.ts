@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { serializeError } from './log-errors.js';
+import { redactSqlFromError, serializeError } from './log-errors.js';
 
 export type { Logger };
 
@@ -35,6 +35,13 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
     serializers: { err: serializeError },
+    hooks: {
+      // `logger.error(error)` makes the error's message the line's `msg`: it must be the redacted one too.
+      logMethod(args, method) {
+        if (args[0] instanceof Error) args[0] = redactSqlFromError(args[0]);
+        return method.apply(this, args);
+      },
+    },
   };
   const pretty = settings.pretty ?? (settings.destination === undefined && process.stdout.isTTY === true);
   if (pretty) {
