@@ -130,7 +130,9 @@ export function loadConfig(env: Env): Config {
 
   const workerApp = read.string('FLY_WORKER_APP', 'ffly-worker');
   const workerImage = read.string('FLY_WORKER_IMAGE', 'ffly-transcoder:local');
-  if (flyApiToken !== null) {
+  const flyApiUrl = read.url('FLY_API_URL', ['http:', 'https:']);
+  // A token for a local emulator (`npm run fly:emulator`) needs no worker app or image: its machines run the local transcoder.
+  if (flyApiToken !== null && !(flyApiUrl !== null && isLoopbackUrl(flyApiUrl))) {
     if (env.FLY_WORKER_APP === undefined) problems.push('FLY_WORKER_APP: required when FLY_API_TOKEN is set');
     if (env.FLY_WORKER_IMAGE === undefined) problems.push('FLY_WORKER_IMAGE: required when FLY_API_TOKEN is set');
   }
@@ -164,7 +166,7 @@ export function loadConfig(env: Env): Config {
     },
     fly: {
       apiToken: flyApiToken,
-      apiUrl: read.url('FLY_API_URL', ['http:', 'https:']),
+      apiUrl: flyApiUrl,
       workerApp,
       workerImage,
       region: read.optional('FLY_REGION'),
@@ -204,6 +206,12 @@ export function loadConfig(env: Env): Config {
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
   return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** True for an http(s) URL whose host is a loopback address or name. */
+export function isLoopbackUrl(url: string): boolean {
+  const { hostname } = new URL(url);
+  return isLoopback(hostname.replace(/^\[|\]$/g, '')) || hostname.endsWith('.localhost');
 }
 
 function createReader(env: Env, problems: string[]) {
