@@ -62,6 +62,13 @@ describe('browsers on other sites', () => {
     expect(await jobCount(app, null)).toBe(0);
   });
 
+  it('refuses a mutation sent as a GET (an <img> or link on another site)', async () => {
+    const app = await useTestApp({ API_KEYS: '' });
+    const response = await fetch(`${app.url}/graphql?query=${encodeURIComponent(CREATE_JOB)}`);
+    expect(response.status).toBe(405);
+    expect(await jobCount(app, null)).toBe(0);
+  });
+
   it('refuses, without API keys, requests whose Host is not a loopback name (DNS rebinding)', async () => {
     const app = await useTestApp({ API_KEYS: '' });
     const port = new URL(app.url).port;
