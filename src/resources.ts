@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config/load-config.js';
 import { connectDatabase, type DatabaseHandle } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrateDatabase } from './db/migrate.js';
 import type { Logger } from './logger.js';
-import { startEmbeddedS3 } from './storage/embedded-s3.js';
+import { createDataDir, loadOrCreateSecretFile, warnIfDataDirIsOpen } from './data-dir.js';
+import { EMBEDDED_ACCESS_KEY_ID, startEmbeddedS3 } from './storage/embedded-s3.js';
 import { createObjectStore, type ObjectStore } from './storage/object-store.js';
 
 export interface Resources {
@@ -30,24 +29,29 @@ export async function createResources(config: Config, logger: Logger): Promise<R
     }
   };
   try {
+    await createDataDir(config.dataDir);
     const database = await openDatabase(config, logger, closers);
     await migrateDatabase(database.url);
 
-    let endpoint = config.s3.endpoint;
-    if (endpoint === null) {
-      const s3 = await startEmbeddedS3({ directory: path.join(config.dataDir, 's3'), bucket: config.s3.bucket });
+    let s3Settings = { ...config.s3, endpoint: config.s3.endpoint ?? '' };
+    if (config.s3.endpoint === null) {
+      // The embedded store checks signatures with a secret of its own, kept in DATA_DIR.
+      const credentials = { accessKeyId: EMBEDDED_ACCESS_KEY_ID, secretAccessKey: await loadOrCreateSecretFile(path.join(config.dataDir, 's3-secret')) };
+      const s3 = await startEmbeddedS3({ directory: path.join(config.dataDir, 's3'), bucket: config.s3.bucket, credentials });
       closers.push(() => s3.stop());
-      endpoint = s3.endpoint;
-      logger.info({ endpoint }, 'embedded object store started');
+      s3Settings = { ...s3Settings, ...credentials, endpoint: s3.endpoint };
+      logger.info({ endpoint: s3.endpoint }, 'embedded object store started');
     }
-    const store = createObjectStore({ ...config.s3, endpoint });
+    const store = createObjectStore(s3Settings);
     closers.push(async () => store.close());
 
     if (config.webhookSecret === null && !config.localMode) {
       // Each instance would generate its own secret in its own DATA_DIR; receivers need one.
       logger.warn('WEBHOOK_SECRET is not set: this instance signs webhooks with a secret generated in its DATA_DIR; set WEBHOOK_SECRET so every instance uses the same one');
     }
-    const webhookSecret = config.webhookSecret ?? (await loadOrCreateWebhookSecret(config.dataDir));
+    const webhookSecret =
+      config.webhookSecret ?? (await loadOrCreateSecretFile(path.join(config.dataDir, 'webhook-secret'), () => `whsec_${randomBytes(32).toString('base64')}`));
+    await warnIfDataDirIsOpen(config.dataDir, logger);
     return { database, store, webhookSecret, close };
   } catch (error) {
     await close();
@@ -67,16 +71,4 @@ export async function openDatabase(config: Config, logger: Logger, closers: Arra
   const database = connectDatabase(url);
   closers.push(() => database.close());
   return database;
-}
-
-/** The contract: unset WEBHOOK_SECRET means one generated on first start and kept in DATA_DIR. */
-async function loadOrCreateWebhookSecret(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'webhook-secret');
-  if (existsSync(file)) return (await fs.readFile(file, 'utf8')).trim();
-  await fs.mkdir(dataDir, { recursive: true });
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
-  await fs.writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error; // another instance won the race: use its secret
-  });
-  return (await fs.readFile(file, 'utf8')).trim();
 }

@@ -1,4 +1,5 @@
 import { createApiKeyAuthenticator } from './auth/api-keys.js';
+import { AuthThrottle } from './auth/auth-throttle.js';
 import { startBackgroundServices, type BackgroundServices } from './background.js';
 import type { Config } from './config/load-config.js';
 import { startJobListener } from './db/job-listener.js';
@@ -36,6 +37,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       db: resources.database.db,
       store: resources.store,
       authenticate: createApiKeyAuthenticator(config.apiKeys),
+      authThrottle: new AuthThrottle(),
       webhookSecret: resources.webhookSecret,
       signingKey,
       jobListener,

@@ -1,4 +1,5 @@
 import type { Authenticate } from './auth/api-keys.js';
+import type { AuthThrottle } from './auth/auth-throttle.js';
 import type { Config } from './config/load-config.js';
 import type { Database, Sql } from './db/client.js';
 import type { JobListener } from './db/job-listener.js';
@@ -13,6 +14,8 @@ export interface Services {
   db: Database;
   store: ObjectStore;
   authenticate: Authenticate;
+  /** Per-client-address backoff after wrong API keys (HTTP and WebSocket). */
+  authThrottle: AuthThrottle;
   /** Secret that signs webhooks (Standard Webhooks `whsec_...`). */
   webhookSecret: string;
   /** Key that signs links and credentials; shared by every instance through the database. */

@@ -42,6 +42,12 @@ export interface Config {
   workerIdleMs: number;
   /** Null: no key needed (only while bound to loopback). */
   apiKeys: string[] | null;
+  /** Browser origins granted CORS (`CORS_ORIGINS`); empty: same origin only. */
+  corsOrigins: string[];
+  /** Most jobs one tenant may have AWAITING_UPLOAD at once (`MAX_PENDING_UPLOADS`). */
+  maxPendingUploads: number;
+  /** Running on Fly (`FLY_APP_NAME` set): Fly's proxy sets `Fly-Client-IP`, the client's real address. */
+  behindFlyProxy: boolean;
   webhookSecret: string | null;
   webhookAllowPrivate: boolean;
   /** Deadline of one webhook attempt, from connecting to reading the response. */
@@ -103,6 +109,14 @@ export function loadConfig(env: Env): Config {
     problems.push(`API_KEYS: must be set when HOST (${host}) is not a loopback address; without keys anyone who reaches the server could use it`);
   }
 
+  const corsOrigins = (read.list('CORS_ORIGINS') ?? []).map((origin) => {
+    const parsed = URL.canParse(origin) ? new URL(origin) : null;
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) {
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`);
+    }
+    return parsed?.origin ?? origin;
+  });
+
   const webhookSecret = read.optional('WEBHOOK_SECRET');
   if (webhookSecret !== null && !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(webhookSecret)) {
     problems.push('WEBHOOK_SECRET: must be "whsec_" followed by base64 (a Standard Webhooks secret)');
@@ -116,7 +130,9 @@ export function loadConfig(env: Env): Config {
 
   const workerApp = read.string('FLY_WORKER_APP', 'ffly-worker');
   const workerImage = read.string('FLY_WORKER_IMAGE', 'ffly-transcoder:local');
-  if (flyApiToken !== null) {
+  const flyApiUrl = read.url('FLY_API_URL', ['http:', 'https:']);
+  // A token for a local emulator (`npm run fly:emulator`) needs no worker app or image: its machines run the local transcoder.
+  if (flyApiToken !== null && !(flyApiUrl !== null && isLoopbackUrl(flyApiUrl))) {
     if (env.FLY_WORKER_APP === undefined) problems.push('FLY_WORKER_APP: required when FLY_API_TOKEN is set');
     if (env.FLY_WORKER_IMAGE === undefined) problems.push('FLY_WORKER_IMAGE: required when FLY_API_TOKEN is set');
   }
@@ -153,7 +169,7 @@ export function loadConfig(env: Env): Config {
     },
     fly: {
       apiToken: flyApiToken,
-      apiUrl: read.url('FLY_API_URL', ['http:', 'https:']),
+      apiUrl: flyApiUrl,
       workerApp,
       workerImage,
       region: read.optional('FLY_REGION'),
@@ -166,6 +182,9 @@ export function loadConfig(env: Env): Config {
     maxMachines: read.integer('MAX_MACHINES', 2, 0, 1000),
     workerIdleMs: read.integer('WORKER_IDLE_MS', 10_000, 0, 86_400_000),
     apiKeys,
+    corsOrigins,
+    maxPendingUploads: read.integer('MAX_PENDING_UPLOADS', 100, 1, 1_000_000),
+    behindFlyProxy: read.optional('FLY_APP_NAME') !== null,
     webhookSecret,
     webhookAllowPrivate: read.boolean('WEBHOOK_ALLOW_PRIVATE', localMode),
     webhookTimeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
@@ -215,6 +234,12 @@ export function reachableLocalUrl(url: string): string {
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
   return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** True for an http(s) URL whose host is a loopback address or name. */
+export function isLoopbackUrl(url: string): boolean {
+  const { hostname } = new URL(url);
+  return isLoopback(hostname.replace(/^\[|\]$/g, '')) || hostname.endsWith('.localhost');
 }
 
 function createReader(env: Env, problems: string[]) {

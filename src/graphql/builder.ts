@@ -1,6 +1,6 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver } from 'graphql-scalars';
@@ -43,6 +43,16 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
     nodesQueryOptions: false,
     nodeQueryOptions: { authScopes: { tenant: true } },
+    // A malformed or foreign id names no node: node(id:) answers null, as for an unknown job, rather
+    // than an error (a Job id that is not a uuid is turned away by the Job loader before SQL).
+    decodeGlobalID: (globalID) => {
+      try {
+        const decoded = decodeGlobalID(globalID);
+        return decoded.typename === 'Job' ? decoded : { typename: 'Job', id: '' };
+      } catch {
+        return { typename: 'Job', id: '' };
+      }
+    },
   },
 });
 

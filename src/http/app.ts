@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import type { Services } from '../services.js';
+import { untrustedHostReason } from './browser-guard.js';
+import { clientErrorStatus } from './client-errors.js';
 import { attachWebSocketTransport } from './websocket.js';
 import { createGraphQLServer } from './yoga.js';
 
@@ -36,7 +38,10 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
   const prefixRoutes = Object.entries(routes).filter(([key]) => key !== '/' && key.endsWith('/'));
 
   const server = createServer((request, response) => {
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const refusal = untrustedHostReason(request, services.config);
+    if (refusal) return sendJson(response, 403, { error: refusal });
+    const pathname = URL.parse(request.url ?? '/', 'http://localhost')?.pathname;
+    if (pathname === undefined) return sendJson(response, 400, { error: 'Malformed request URL' });
     // GraphQL is the hot path: it goes straight to yoga.
     if (pathname === yoga.graphqlEndpoint) {
       if (request.headers.accept?.includes('text/event-stream')) trackEventStream(response);
@@ -45,6 +50,13 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
     const route = routes[pathname] ?? prefixRoutes.find(([key]) => pathname.startsWith(key))?.[1];
     if (route) {
       Promise.resolve(route(request, response)).catch((error: unknown) => {
+        // A client's mistake (a malformed escape, a bad body) is its 4xx and one short line, no stack.
+        const clientStatus = clientErrorStatus(error);
+        if (clientStatus !== null) {
+          services.logger.info({ path: pathname.slice(0, 200), status: clientStatus }, `bad request: ${(error as Error).message.slice(0, 200)}`);
+          if (!response.headersSent) return sendJson(response, clientStatus, { error: (error as Error).message });
+          return void response.destroy();
+        }
         services.logger.error({ err: error, path: pathname }, 'route failed');
         if (!response.headersSent) sendJson(response, 500, { error: 'Internal server error' });
         else response.destroy();

@@ -4,6 +4,7 @@ import { rewritePlaylist, verifyHlsToken } from '../jobs/hls-links.js';
 import { findCompletedOutputKey } from '../jobs/reader.js';
 import type { Services } from '../services.js';
 import { sendJson } from './app.js';
+import { RequestError } from './read-json.js';
 
 export const HLS_ROUTE_PREFIX = '/hls/';
 
@@ -15,7 +16,7 @@ export function createHlsRoute(services: Services) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const [token, ...rest] = url.pathname.slice(HLS_ROUTE_PREFIX.length).split('/');
-    const relative = path.normalize(rest.map(decodeURIComponent).join('/'));
+    const relative = path.normalize(rest.map(decodePathSegment).join('/'));
     const claims = token ? verifyHlsToken(services.signingKey, token) : null;
     if (!claims || request.method !== 'GET' || !relative.endsWith('.m3u8') || relative.startsWith('..') || relative.startsWith('/')) {
       return sendJson(response, 404, { error: 'Not found or link expired' });
@@ -39,4 +40,13 @@ export function createHlsRoute(services: Services) {
     });
     response.end(body);
   };
+}
+
+/** A malformed escape is the client's mistake: a 400, not a URIError stack. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RequestError(400, 'Malformed percent-encoding in the path');
+  }
 }

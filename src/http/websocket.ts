@@ -1,7 +1,11 @@
-import type { Server } from 'node:http';
-import { useServer } from 'graphql-ws/use/ws';
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { Context, SubscribePayload } from 'graphql-ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services.js';
+import { webSocketAllowed } from './browser-guard.js';
+import { clientAddress } from './request-guard.js';
 import type { Yoga } from './yoga.js';
 
 export interface WebSocketTransport {
@@ -20,41 +24,60 @@ const CLOSE_GRACE_MS = 1_000;
  * graphql-yoga), so they share the HTTP plugins, limits and context.
  */
 export function attachWebSocketTransport(server: Server, yoga: Yoga, services: Services): WebSocketTransport {
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // Operations are small; ws' default would let anyone send 100 MiB before connection_init is checked.
+    maxPayload: 1024 * 1024,
+    // Browsers do not apply CORS to WebSockets: the Host and Origin checks stand in for it.
+    verifyClient: ({ req }: { req: IncomingMessage }) => webSocketAllowed(req, services.config),
+  });
 
   const disposable = useServer(
     {
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onConnect: (ctx) => {
+        const address = clientAddress(ctx.extra.request, services.config.behindFlyProxy);
+        if (services.authThrottle.retryAfterSeconds(address) > 0) return false;
         const authorization = ctx.connectionParams?.authorization;
         const result = services.authenticate(typeof authorization === 'string' ? authorization : null);
+        if (!result.ok && typeof authorization === 'string' && authorization !== '') services.authThrottle.failed(address);
         // false closes the socket with 4403 Forbidden (CloseCode.Forbidden): a missing or wrong key gets no data.
         return result.ok;
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          connectionParams: ctx.connectionParams ?? {},
-        });
-        const args = {
-          schema,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length > 0) return errors;
-        return args;
-      },
+      // An operation that does not parse, validate or pass the limits gets an `error` message for its id;
+      // thrown, it would close the socket (4500) and end every other subscription on it.
+      onSubscribe: (ctx, id, payload) => prepareOperation(ctx, payload).catch((error: unknown) => {
+        if (error instanceof GraphQLError) return [error];
+        services.logger.error({ err: error, operationId: id }, 'WebSocket operation failed to start');
+        return [new GraphQLError('Unexpected error.')];
+      }),
     },
     wsServer,
   );
+
+  /** The operation run through yoga's envelop (parse, armor limits, validation, context), as HTTP runs it. */
+  async function prepareOperation(ctx: Context<Record<string, unknown> | undefined, Extra>, payload: SubscribePayload) {
+    const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+      ...ctx,
+      req: ctx.extra.request,
+      socket: ctx.extra.socket,
+      params: payload,
+      connectionParams: ctx.connectionParams ?? {},
+    });
+    const args = {
+      schema,
+      operationName: payload.operationName,
+      document: parse(payload.query),
+      variableValues: payload.variables,
+      contextValue: await contextFactory(),
+      rootValue: { execute, subscribe },
+    };
+    const errors = validate(args.schema, args.document);
+    if (errors.length > 0) return errors;
+    return args;
+  }
 
   return {
     async close(graceMs = CLOSE_GRACE_MS) {

@@ -3,6 +3,8 @@ import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Services } from '../services.js';
+import { corsOptions } from './browser-guard.js';
+import { useRequestGuard } from './request-guard.js';
 
 /** What the transports put in the initial context: WebSocket operations add the socket's request. */
 interface TransportContext {
@@ -23,6 +25,8 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'ffly', subscriptionsProtocol: 'WS' },
+    // No grant unless CORS_ORIGINS lists the origin (yoga's default reflects any origin, with credentials).
+    cors: corsOptions(services.config),
     // Unexpected errors are masked (logged, not shown); expected ones come back in result unions.
     maskedErrors: true,
     logging: {
@@ -32,6 +36,7 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
       error: (...args) => logger.error(args.length === 1 ? args[0] : args),
     },
     plugins: [
+      useRequestGuard(services),
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },
         maxAliases: { n: 15 },

@@ -9,6 +9,7 @@ import { cancelJobRow } from './sql/cancel-job.js';
 import { enqueueJob } from './sql/enqueue-job.js';
 import { insertJob, releaseIdempotencyKey } from './sql/insert-job.js';
 import { findJob, findJobByIdempotencyKey, type JobRecord } from './sql/read-jobs.js';
+import { pendingUploadsRefusal } from './pending-uploads.js';
 
 /** Spacing of rendition positions; see completeJob for the renditions placed between. */
 export const RENDITION_POSITION_GAP = 10;
@@ -35,6 +36,9 @@ export async function createJob(services: JobServices, tenantId: string, input: 
     const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey, inputHash);
     if (replay) return replay;
   }
+
+  const pendingRefusal = await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads);
+  if (pendingRefusal) return pendingRefusal;
 
   const id = randomUUID();
   const now = Date.now();

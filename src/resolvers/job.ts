@@ -19,17 +19,22 @@ export async function loadJobByGlobalId(context: GraphQLContext, globalId: strin
 export function parseJobId(globalId: string): string | null {
   try {
     const { typename, id } = decodeGlobalID(globalId);
-    return typename === 'Job' && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
+    return typename === 'Job' && isUuid(id) ? id : null;
   } catch {
     return null;
   }
+}
+
+/** Only a well-formed uuid reaches SQL: anything else would be a database error (and a 500), not a miss. */
+function isUuid(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
 
 builder.node(JobRef, {
   description: 'A transcoding job: one uploaded source turned into one or more outputs.',
   id: { resolve: (record) => record.job.id },
   isTypeOf: (value) => typeof value === 'object' && value !== null && 'job' in value && 'outputs' in value,
-  loadOne: (id, context) => findJob(context.services.db, context.viewer.tenantId, id),
+  loadOne: (id, context) => (isUuid(id) ? findJob(context.services.db, context.viewer.tenantId, id) : null),
   fields: (t) => ({
     status: t.field({ type: JobStatusEnum, resolve: ({ job }) => job.status }),
     progress: t.field({

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Config } from '../config/load-config.js';
-import { classifyAddress } from './address-policy.js';
+import { classifyAddress } from '../net/address-policy.js';
 
 /** Resolves a host name to every address it has (the shape of `dns.lookup` with `all: true`). */
 export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;

@@ -143,8 +143,9 @@ describe('the Fly client against the emulator', () => {
       return fetch(input, init);
     };
 
-    await clientFor(emulator, { token: 'plain', fetch: recordingFetch }).listMachines();
-    await clientFor(emulator, { token: 'FlyV1 fm2_abc,fm2_def', fetch: recordingFetch }).listMachines();
+    // Neither is the emulator's token (it answers 401): only the header sent matters here.
+    await clientFor(emulator, { token: 'plain', fetch: recordingFetch, maxAttempts: 1 }).listMachines().catch(() => {});
+    await clientFor(emulator, { token: 'FlyV1 fm2_abc,fm2_def', fetch: recordingFetch, maxAttempts: 1 }).listMachines().catch(() => {});
 
     expect(sent).toEqual(['Bearer plain', 'FlyV1 fm2_abc,fm2_def']);
   });

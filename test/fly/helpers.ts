@@ -32,6 +32,7 @@ export async function startEmulator(options: Partial<FlyEmulatorOptions> = {}): 
     replaceDelayMs: 20,
     rateLimits: false,
     shutdownGraceMs: 500,
+    token: 'test-token',
     ...options,
   });
   onTestFinished(() => emulator.close());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { waitFor } from '../support/worker.js';
-import { FAST_POOL_ENV, observerClient, queryMachines, startSharedEmulator, submitAudioJob, waitForJobEnd } from './helpers.js';
+import { FAST_POOL_ENV, observerClient, queryMachines, startSharedEmulator, submitAudioJob, waitForJobEnd, EMULATOR_TOKEN } from './helpers.js';
 
 describe('a machine destroyed behind the scheduler\'s back', () => {
   let emulator: Awaited<ReturnType<typeof startSharedEmulator>>;
@@ -11,7 +11,7 @@ describe('a machine destroyed behind the scheduler\'s back', () => {
   beforeAll(async () => {
     media = await createMediaWorkspace();
     emulator = await startSharedEmulator({ rateLimits: false, destroyedRetentionMs: 100 });
-    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url });
+    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url, FLY_API_TOKEN: EMULATOR_TOKEN });
   });
   afterAll(async () => {
     await app?.stop();

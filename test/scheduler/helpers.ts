@@ -18,6 +18,9 @@ import { waitFor } from '../support/worker.js';
 /** The app every test instance's scheduler uses (config default `FLY_WORKER_APP`). */
 export const WORKER_APP = 'ffly-worker';
 
+/** The token every shared test emulator accepts; instances get it as FLY_API_TOKEN. */
+export const EMULATOR_TOKEN = 'scheduler-test-emulator-token';
+
 /** Scheduler settings that keep the tests quick: workers stop soon after their last job. */
 export const FAST_POOL_ENV = { WORKER_IDLE_MS: '1500', LEASE_MS: '3000', RETRY_BASE_MS: '0' } as const;
 
@@ -31,6 +34,7 @@ export async function startSharedEmulator(options: Partial<FlyEmulatorOptions> =
     startDelayMs: 20,
     replaceDelayMs: 20,
     shutdownGraceMs: 1_000,
+    token: EMULATOR_TOKEN,
     ...options,
   });
   return Object.assign(emulator, {
@@ -43,7 +47,7 @@ export async function startSharedEmulator(options: Partial<FlyEmulatorOptions> =
 
 /** A client of our own, to look at (or meddle with) the pool behind the scheduler's back. */
 export function observerClient(baseUrl: string): FlyClient {
-  return createFlyClient({ baseUrl, token: 'observer', appName: WORKER_APP, rateLimits: false, backoff: { baseMs: 10, maxMs: 100 } });
+  return createFlyClient({ baseUrl, token: EMULATOR_TOKEN, appName: WORKER_APP, rateLimits: false, backoff: { baseMs: 10, maxMs: 100 } });
 }
 
 export interface CountingProxy {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { waitFor } from '../support/worker.js';
-import { queryMachines, startSharedEmulator } from './helpers.js';
+import { queryMachines, startSharedEmulator, EMULATOR_TOKEN } from './helpers.js';
 
 /** The backend holding the scheduler's advisory lock ('ffly', 1). */
 const LOCK_HOLDER = `select pid from pg_locks where locktype = 'advisory' and classid = ${0x6666_6c79} and objid = 1 and granted`;
@@ -15,7 +15,7 @@ describe('two API instances on one database', () => {
   beforeAll(async () => {
     emulator = await startSharedEmulator({ rateLimits: false });
     database = await createTestDatabase();
-    const env = { MAX_MACHINES: '1', FLY_API_URL: emulator.url };
+    const env = { MAX_MACHINES: '1', FLY_API_URL: emulator.url, FLY_API_TOKEN: EMULATOR_TOKEN };
     first = await startTestApp(env, { databaseUrl: database.url });
     second = await startTestApp(env, { databaseUrl: database.url });
   });

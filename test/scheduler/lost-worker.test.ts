@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { createJob, GET_JOB, runMutation, START_JOB, upload, jobUuid } from '../support/jobs.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { waitFor } from '../support/worker.js';
-import { FAST_POOL_ENV, observerClient, startSharedEmulator } from './helpers.js';
+import { FAST_POOL_ENV, observerClient, startSharedEmulator, EMULATOR_TOKEN } from './helpers.js';
 
 describe('a worker SIGKILLed in the middle of a job', () => {
   let emulator: Awaited<ReturnType<typeof startSharedEmulator>>;
@@ -23,7 +23,7 @@ describe('a worker SIGKILLed in the middle of a job', () => {
     await promisify(execFile)(ffmpeg, ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc=d=90:c=pink:r=44100:a=0.3', '-y', file]);
     longAudio = await readFile(file);
     emulator = await startSharedEmulator({ rateLimits: false, destroyedRetentionMs: 60_000 });
-    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url });
+    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url, FLY_API_TOKEN: EMULATOR_TOKEN });
   });
   afterAll(async () => {
     await app?.stop();

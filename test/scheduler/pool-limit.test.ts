@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
-import { FAST_POOL_ENV, observerClient, startSharedEmulator, submitAudioJob, waitForJobEnd } from './helpers.js';
+import { FAST_POOL_ENV, observerClient, startSharedEmulator, submitAudioJob, waitForJobEnd, EMULATOR_TOKEN } from './helpers.js';
 
 const ALIVE = new Set(['created', 'starting', 'started']);
 
@@ -13,7 +13,7 @@ describe('MAX_MACHINES', () => {
     media = await createMediaWorkspace();
     // No rate limits: the test's own sampling must not eat the scheduler's budget.
     emulator = await startSharedEmulator({ rateLimits: false });
-    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '2', FLY_API_URL: emulator.url });
+    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '2', FLY_API_URL: emulator.url, FLY_API_TOKEN: EMULATOR_TOKEN });
   });
   afterAll(async () => {
     await app?.stop();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLY_RATE_LIMITS } from '../../src/fly/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
-import { type CountingProxy, FAST_POOL_ENV, startCountingProxy, startSharedEmulator, submitAudioJob, waitForJobEnd } from './helpers.js';
+import { type CountingProxy, FAST_POOL_ENV, startCountingProxy, startSharedEmulator, submitAudioJob, waitForJobEnd, EMULATOR_TOKEN } from './helpers.js';
 
 describe('a rate-limited Fly API', () => {
   let emulator: Awaited<ReturnType<typeof startSharedEmulator>>;
@@ -14,7 +14,7 @@ describe('a rate-limited Fly API', () => {
     // Stricter than Fly's documented limits, which the client keeps to: the API answers 429s.
     emulator = await startSharedEmulator({ rateLimits: { ...FLY_RATE_LIMITS, default: { perSecond: 0.5, burst: 1 } } });
     proxy = await startCountingProxy(emulator.url);
-    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '2', FLY_API_URL: proxy.url });
+    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '2', FLY_API_URL: proxy.url, FLY_API_TOKEN: EMULATOR_TOKEN });
   });
   afterAll(async () => {
     await app?.stop();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
 
@@ -29,6 +29,8 @@ export interface TestAppOptions {
    * the same database, or a restart. The caller creates it (`createTestDatabase`) and drops it.
    */
   databaseUrl?: string;
+  /** The server's logger (default: silent); tests that check log output pass one writing to a buffer. */
+  logger?: Logger;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     MAX_MACHINES: '0',
     ...env,
   });
-  const server = await startServer(config, silentLogger());
+  const server = await startServer(config, options.logger ?? silentLogger());
   const defaultKey = config.apiKeys?.[0] ?? null;
   let stopped = false;
   return {

@@ -67,6 +67,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...fly, FLY_API_URL: 'http://127.0.0.1:4280' }).workerApiUrl).toBeNull();
   });
 
+  it('takes a token for a local emulator without a worker app or image', () => {
+    const config = loadConfig({ FLY_API_TOKEN: 'ffly_emu_x', FLY_API_URL: 'http://127.0.0.1:4280' });
+    expect(config.fly).toMatchObject({ apiToken: 'ffly_emu_x', apiUrl: 'http://127.0.0.1:4280' });
+    expect(() => loadConfig({ FLY_API_TOKEN: 'fo1_x', FLY_API_URL: 'https://api.machines.dev' })).toThrow(/FLY_WORKER_APP/);
+  });
+
+  it('reads CORS_ORIGINS as origins and MAX_PENDING_UPLOADS as a count', () => {
+    const config = loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173', MAX_PENDING_UPLOADS: '5' });
+    expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(config.maxPendingUploads).toBe(5);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({}).maxPendingUploads).toBe(100);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com/path' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+  });
+
   it('turns the private-webhook guard on when an external database is configured', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://db/ffly' }).webhookAllowPrivate).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://db/ffly', WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).toBe(true);

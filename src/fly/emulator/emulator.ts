@@ -2,7 +2,10 @@
  * A local Fly Machines API whose machines are local processes: same paths, shapes, states, leases,
  * waits and rate limits as the real one (within what is known of it), plus knobs to inject its faults.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { loadOrCreateSecretFile } from '../../data-dir.js';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../../logger.js';
 import type { MachineState } from '../types.js';
@@ -15,6 +18,8 @@ import { signalGroup } from './processes.js';
 import { MachineStore } from './store.js';
 
 export interface FlyEmulator {
+  /** The API token it accepts (give it to clients as `FLY_API_TOKEN`). */
+  readonly token: string;
   /** The API root to give the client as `baseUrl`, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly port: number;
@@ -42,7 +47,8 @@ const RUNNING_STATES: ReadonlySet<MachineState> = new Set(['starting', 'started'
  * `stopped`) and listens. It reads no environment; pass `emulatorOptionsFromEnv(process.env)` for that.
  */
 export async function createFlyEmulator(options: FlyEmulatorOptions): Promise<FlyEmulator> {
-  const resolved = resolveOptions(options);
+  const token = options.token ?? (await loadOrCreateSecretFile(join(options.dataDir, 'token'), () => `ffly_emu_${randomBytes(24).toString('base64url')}`));
+  const resolved = resolveOptions({ ...options, token });
   const store = new MachineStore(resolved.dataDir);
   const survivors = store.load();
   const context: EmulatorContext = {
@@ -73,6 +79,7 @@ export async function createFlyEmulator(options: FlyEmulatorOptions): Promise<Fl
   return {
     url,
     port,
+    token,
     close: () => (closing ??= shutdown(context, server)),
     killMachineProcess: (machineId, signal = 'SIGKILL') => signalGroup(context.runtimes.get(machineId)?.child?.pid, signal),
     machineProcessId: (machineId) => context.runtimes.get(machineId)?.child?.pid,

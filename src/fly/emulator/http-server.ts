@@ -8,10 +8,9 @@ import { ulid } from '../ulid.js';
 import type { EmulatorContext } from './context.js';
 import { apiError, EmulatorError } from './errors.js';
 import { matchRoute } from './routes.js';
+import { tokenMatches } from './token.js';
 
 const MAX_BODY_BYTES = 1_000_000;
-/** What the real API accepts: `Bearer X`, `Bearer FlyV1 X` or `FlyV1 X`; any token is valid here. */
-const AUTHORIZATION = /^(Bearer|FlyV1)\s+\S+/;
 
 export function createEmulatorServer(context: EmulatorContext): Server {
   const { rateLimits } = context.options;
@@ -20,8 +19,9 @@ export function createEmulatorServer(context: EmulatorContext): Server {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     response.setHeader('fly-request-id', `${ulid()}-${context.options.region}`);
     const url = new URL(request.url ?? '/', 'http://emulator');
+    // Checked before the body is read: a caller without the token gets nothing, not even parsing.
+    if (!tokenMatches(request.headers.authorization, context.options.token)) throw apiError(401, 'Authenticate: token validation error');
     const body = await readJson(request);
-    if (!AUTHORIZATION.test(request.headers.authorization ?? '')) throw apiError(401, 'Authenticate: token validation error');
     const match = matchRoute(request.method ?? 'GET', url.pathname);
     if (!match) throw apiError(404, `not_found: no route for ${request.method} ${url.pathname}`);
     if (context.options.failRate > 0 && Math.random() < context.options.failRate) {

@@ -1,12 +1,15 @@
 /**
  * `npm run fly:emulator`: the emulator on its own, for several API instances to share
- * (`FLY_API_URL=http://127.0.0.1:<port>`, any `FLY_API_TOKEN`). Its machines run the local transcoder.
+ * (`FLY_API_URL=http://127.0.0.1:<port>` and the token it prints as `FLY_API_TOKEN`). Its machines run
+ * the local transcoder. It accepts only its token: `FLY_API_TOKEN` from its environment, or one it
+ * generates and keeps in `$DATA_DIR/fly-emulator/token`.
  *
  * Environment: `FLY_EMULATOR_PORT` (default 4280, the port of Fly's internal Machines API),
  * `DATA_DIR` (state in `$DATA_DIR/fly-emulator`, default `./.data`), `FLY_REGION` (default `local`),
  * and the `FLY_EMULATOR_*` fault knobs described in `options.ts`.
  */
 import { resolve } from 'node:path';
+import { warnIfDataDirIsOpen } from '../../data-dir.js';
 import { createLogger } from '../../logger.js';
 import { createFlyEmulator } from './emulator.js';
 import { emulatorOptionsFromEnv } from './options.js';
@@ -27,10 +30,14 @@ async function main(): Promise<void> {
     port,
     region: env.FLY_REGION || 'local',
     machineCommand: localTranscoderCommand(),
+    // Its environment's FLY_API_TOKEN, or one it generates and keeps in DATA_DIR.
+    token: env.FLY_API_TOKEN || undefined,
     shutdownGraceMs: SHUTDOWN_DEADLINE_MS - 2_000,
     logger,
   });
-  logger.info(`point API instances at it with FLY_API_URL=${emulator.url} and any FLY_API_TOKEN`);
+  await warnIfDataDirIsOpen(resolve(env.DATA_DIR || '.data'), logger);
+  // Printed, not logged as a field: the logger redacts tokens, and this one is for the operator to copy.
+  console.log(`Point API instances at it with:\n  FLY_API_URL=${emulator.url} FLY_API_TOKEN=${emulator.token}`);
 
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down the Fly emulator');

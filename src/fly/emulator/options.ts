@@ -55,11 +55,16 @@ export interface FlyEmulatorOptions {
   /** How long `close()` lets machine processes stop before SIGKILL. @default 2000 */
   shutdownGraceMs?: number;
   logger?: Logger;
+  /**
+   * The one API token the emulator accepts, as Fly accepts only valid tokens. Unset: one generated on
+   * first start and kept in `<dataDir>/token` (mode 0600).
+   */
+  token?: string;
 }
 
-export type ResolvedEmulatorOptions = Required<Omit<FlyEmulatorOptions, 'failCreates' | 'logger'>> & Pick<FlyEmulatorOptions, 'failCreates'>;
+export type ResolvedEmulatorOptions = Required<Omit<FlyEmulatorOptions, 'failCreates' | 'logger' | 'token'>> & Pick<FlyEmulatorOptions, 'failCreates'> & { token: string };
 
-export function resolveOptions(options: FlyEmulatorOptions): ResolvedEmulatorOptions {
+export function resolveOptions(options: FlyEmulatorOptions & { token: string }): ResolvedEmulatorOptions {
   return {
     port: 0,
     host: '127.0.0.1',

@@ -26,7 +26,8 @@ export class MachineStore {
   private closed = false;
 
   constructor(private readonly dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
+    // The state carries every machine's env, worker tokens included: private to the owner.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   }
 
   /**
@@ -93,7 +94,7 @@ export class MachineStore {
   private saveNow(): void {
     const state: StateFile = { version: STATE_VERSION, machines: this.all() };
     const path = join(this.dataDir, STATE_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(state));
+    writeFileSync(`${path}.tmp`, JSON.stringify(state), { mode: 0o600 });
     renameSync(`${path}.tmp`, path);
   }
 }

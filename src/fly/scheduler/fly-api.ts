@@ -1,10 +1,13 @@
 /**
  * Which Machines API the scheduler talks to:
- * - `FLY_API_TOKEN` set: the real one (or `FLY_API_URL`, if set);
- * - no token, `FLY_API_URL` set: a standalone `npm run fly:emulator` several instances share;
+ * - `FLY_API_TOKEN` set: the real one, or the one at `FLY_API_URL` (a standalone `npm run fly:emulator`
+ *   several instances share, when that URL is on loopback: the token is then the emulator's);
+ * - no token, `FLY_API_URL` set: that emulator, with the token it keeps in this DATA_DIR (shared DATA_DIR);
  * - neither: an emulator started here, in-process, whose machines run the local transcoder.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isLoopbackUrl } from '../../config/load-config.js';
 import type { Config } from '../../config/load-config.js';
 import type { Logger } from '../../logger.js';
 import { createFlyClient, type FlyClientOptions } from '../client.js';
@@ -15,8 +18,6 @@ import type { FlyEmulator } from '../emulator/index.js';
 const LOCAL_CREATE_DELAY_MS = 200;
 /** Leaves room in `npm start`'s 5-second shutdown for the database after the machines stop. */
 const LOCAL_SHUTDOWN_GRACE_MS = 1_500;
-/** Any token does for an emulator; the real API never sees this one. */
-const EMULATOR_TOKEN = 'local-emulator';
 
 export interface FlyApi {
   client: FlyClient;
@@ -33,8 +34,16 @@ export async function connectFlyApi(config: Config, logger: Logger, clientOption
   const { fly } = config;
   const client = (baseUrl: string | undefined, token: string) =>
     createFlyClient({ baseUrl, token, appName: fly.workerApp, logger, ...clientOptions });
-  if (fly.apiToken !== null) return { client: client(fly.apiUrl ?? undefined, fly.apiToken), kind: 'real', close: async () => {} };
-  if (fly.apiUrl !== null) return { client: client(fly.apiUrl, EMULATOR_TOKEN), kind: 'emulator', close: async () => {} };
+  if (fly.apiToken !== null) {
+    const kind = fly.apiUrl !== null && isLoopbackUrl(fly.apiUrl) ? 'emulator' : 'real';
+    return { client: client(fly.apiUrl ?? undefined, fly.apiToken), kind, close: async () => {} };
+  }
+  if (fly.apiUrl !== null) {
+    const tokenFile = path.join(config.dataDir, 'fly-emulator', 'token');
+    const token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : null;
+    if (token === null) logger.warn(`FLY_API_URL is set without FLY_API_TOKEN and ${tokenFile} does not exist: set FLY_API_TOKEN to the token the emulator printed`);
+    return { client: client(fly.apiUrl, token ?? 'missing-token'), kind: 'emulator', close: async () => {} };
+  }
 
   // Imported only here, so that a production instance never loads the emulator.
   const { createFlyEmulator, localTranscoderCommand } = await import('../emulator/index.js');
@@ -49,5 +58,5 @@ export async function connectFlyApi(config: Config, logger: Logger, clientOption
     machineCommand: localTranscoderCommand(),
     logger,
   });
-  return { client: client(emulator.url, EMULATOR_TOKEN), kind: 'in-process', emulator, close: () => emulator.close() };
+  return { client: client(emulator.url, emulator.token), kind: 'in-process', emulator, close: () => emulator.close() };
 }
