@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { emulatorOptionsFromEnv, type FlyEmulatorOptions } from '../fly/emulator/options.js';
 import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../fly/scheduler/guest.js';
+import { defaultRootfsGb, MAX_ROOTFS_GB } from '../fly/scheduler/worker-disk.js';
 
 /** Everything the API process is configured by; built only by {@link loadConfig}. */
 export interface Config {
@@ -31,6 +32,8 @@ export interface Config {
     emulatorPort: number;
     /** Size of every worker machine (`FLY_WORKER_CPU_KIND`, `FLY_WORKER_CPUS`, `FLY_WORKER_MEMORY_MB`). */
     workerGuest: WorkerGuest;
+    /** Root filesystem of every worker machine in GB (`FLY_WORKER_ROOTFS_GB`, default from `MAX_UPLOAD_BYTES`). */
+    workerRootfsGb: number;
     /** The `FLY_EMULATOR_*` knobs, for the emulator the API starts in-process when it has no Fly token. */
     emulator: Partial<FlyEmulatorOptions>;
   };
@@ -126,6 +129,9 @@ export function loadConfig(env: Env): Config {
   const workerGuest: WorkerGuest = { cpuKind, cpus, memoryMb: read.integer('FLY_WORKER_MEMORY_MB', defaultMemoryMb(cpuKind, cpus), 256, 1_048_576) };
   for (const problem of guestProblems(workerGuest)) problems.push(`FLY_WORKER_CPU_KIND, FLY_WORKER_CPUS, FLY_WORKER_MEMORY_MB: ${problem}`);
 
+  const maxUploadBytes = read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER);
+  const workerRootfsGb = read.integer('FLY_WORKER_ROOTFS_GB', Math.min(defaultRootfsGb(maxUploadBytes), MAX_ROOTFS_GB), 1, MAX_ROOTFS_GB);
+
   let emulator: Partial<FlyEmulatorOptions> = {};
   try {
     emulator = emulatorOptionsFromEnv(env);
@@ -156,6 +162,7 @@ export function loadConfig(env: Env): Config {
       region: read.optional('FLY_REGION'),
       emulatorPort: read.integer('FLY_EMULATOR_PORT', 0, 0, 65_535),
       workerGuest,
+      workerRootfsGb,
       emulator,
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
@@ -168,7 +175,7 @@ export function loadConfig(env: Env): Config {
     webhookTimeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
     webhookRetryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
     webhookMaxRetrySeconds: read.integer('WEBHOOK_MAX_RETRY_S', 86_400, 0, 7 * 86_400),
-    maxUploadBytes: read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
+    maxUploadBytes,
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
     leaseMs: read.integer('LEASE_MS', 30_000, 1_000, 3_600_000),

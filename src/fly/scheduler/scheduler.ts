@@ -67,6 +67,7 @@ export async function startScheduler(context: { services: Services; url: string 
   const worker = buildWorkerConfig({
     image: config.fly.workerImage,
     guest: config.fly.workerGuest,
+    rootfsGb: config.fly.workerRootfsGb,
     apiUrl: config.workerApiUrl ?? context.url,
     credential: machineCredential(services.signingKey),
     idleMs: config.workerIdleMs,
