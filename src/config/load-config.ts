@@ -8,6 +8,10 @@ import { defaultRootfsGb, MAX_ROOTFS_GB } from '../fly/scheduler/worker-disk.js'
 export interface Config {
   port: number;
   host: string;
+  /** Port of the workers' own listener (`/worker/v1` and `/health` only); null serves them on `port`. */
+  workerPort: number | null;
+  /** Refuse client requests whose `X-Forwarded-Proto` is not https (`REQUIRE_HTTPS`; on by default on Fly). */
+  requireHttps: boolean;
   dataDir: string;
   /** External PostgreSQL; null starts the embedded one in `dataDir`. */
   databaseUrl: string | null;
@@ -140,9 +144,16 @@ export function loadConfig(env: Env): Config {
     problems.push(...String((error as Error).message).split('\n- ').slice(1));
   }
 
+  const port = read.integer('PORT', 4000, 0, 65_535);
+  const workerPort = read.optional('WORKER_PORT') === null ? null : read.integer('WORKER_PORT', 0, 0, 65_535);
+  if (workerPort !== null && workerPort !== 0 && workerPort === port) problems.push(`WORKER_PORT: must differ from PORT (${port})`);
+
   const config: Config = {
-    port: read.integer('PORT', 4000, 0, 65_535),
+    port,
     host,
+    workerPort,
+    // Fly sets FLY_APP_NAME in every machine: there, TLS ends at the proxy and the header says how the client came.
+    requireHttps: read.boolean('REQUIRE_HTTPS', read.optional('FLY_APP_NAME') !== null),
     dataDir: path.resolve(read.string('DATA_DIR', './.data')),
     databaseUrl,
     localMode,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import type { Services } from '../services.js';
+import { plainHttpRefusal } from './https-only.js';
 import { attachWebSocketTransport } from './websocket.js';
 import { createGraphQLServer } from './yoga.js';
 
@@ -37,6 +38,8 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
 
   const server = createServer((request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const refusal = plainHttpRefusal(request, services.config.requireHttps, pathname);
+    if (refusal) return sendJson(response, 403, { error: refusal });
     // GraphQL is the hot path: it goes straight to yoga.
     if (pathname === yoga.graphqlEndpoint) {
       if (request.headers.accept?.includes('text/event-stream')) trackEventStream(response);

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services.js';
+import { plainHttpRefusal } from './https-only.js';
 import type { Yoga } from './yoga.js';
 
 export interface WebSocketTransport {
@@ -20,7 +21,16 @@ const CLOSE_GRACE_MS = 1_000;
  * graphql-yoga), so they share the HTTP plugins, limits and context.
  */
 export function attachWebSocketTransport(server: Server, yoga: Yoga, services: Services): WebSocketTransport {
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // The key travels in connection_init: a plain-HTTP upgrade is refused before it can send one.
+    verifyClient: ({ req }, done) => {
+      const refusal = plainHttpRefusal(req, services.config.requireHttps, yoga.graphqlEndpoint);
+      if (refusal) done(false, 403, refusal);
+      else done(true);
+    },
+  });
 
   const disposable = useServer(
     {

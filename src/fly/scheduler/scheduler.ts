@@ -55,7 +55,7 @@ const DISABLED: Scheduler = {
 };
 
 /** Starts the scheduler, and sets `services.machines` to its view of the pool. */
-export async function startScheduler(context: { services: Services; url: string }, options: SchedulerOptions = {}): Promise<Scheduler> {
+export async function startScheduler(context: { services: Services; url: string; workerUrl?: string }, options: SchedulerOptions = {}): Promise<Scheduler> {
   const { services } = context;
   const { config } = services;
   const logger = services.logger.child({ component: 'scheduler' });
@@ -68,7 +68,7 @@ export async function startScheduler(context: { services: Services; url: string 
     image: config.fly.workerImage,
     guest: config.fly.workerGuest,
     rootfsGb: config.fly.workerRootfsGb,
-    apiUrl: config.workerApiUrl ?? context.url,
+    apiUrl: config.workerApiUrl ?? context.workerUrl ?? context.url,
     credential: machineCredential(services.signingKey),
     idleMs: config.workerIdleMs,
   });
