@@ -14,6 +14,8 @@ export const FAILURE_CODES = {
   OUTPUT_INVALID: { retryable: false, means: 'ffmpeg finished but an output is missing, truncated or not what was asked for.' },
   FFMPEG_FAILED: { retryable: false, means: 'ffmpeg exited with an error on this input.' },
   NO_OUTPUTS: { retryable: false, means: 'Every requested output was skipped: nothing to publish.' },
+  // The deployment's limit: every worker machine has the same disk (FLY_WORKER_ROOTFS_GB).
+  INSUFFICIENT_DISK: { retryable: false, means: "The source and its planned outputs exceed a worker's free disk." },
   // The environment's fault: another attempt, on another machine, may succeed.
   STALLED: { retryable: true, means: 'ffmpeg stopped making progress and was killed (a starved or sick machine).' },
   SOURCE_UNAVAILABLE: { retryable: true, means: 'The source could not be downloaded from the store.' },

@@ -7,6 +7,7 @@ import { getOrCreateSecret } from './db/secrets.js';
 import { schema } from './graphql/schema.js';
 import { buildApp, type App } from './http/app.js';
 import { createRoutes } from './http/routes.js';
+import { startWorkerServer } from './http/worker-server.js';
 import type { Logger } from './logger.js';
 import { createResources, type Resources } from './resources.js';
 import type { Services } from './services.js';
@@ -14,6 +15,8 @@ import { createWebhookUrlChecker } from './webhooks/url-guard.js';
 
 export interface RunningServer {
   url: string;
+  /** The workers' own listener (`WORKER_PORT`), or null when they use `url`. */
+  workerUrl: string | null;
   app: App;
   services: Services;
   resources: Resources;
@@ -47,11 +50,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const routes = createRoutes(services);
     const app = buildApp(schema, services, routes.routes);
     const url = await app.start(config.port, config.host);
-    const background = await startBackgroundServices({ services, url });
+    const workerServer = config.workerPort === null ? null : await startWorkerServer(routes.workerRoute, { port: config.workerPort, host: config.host, logger });
+    const background = await startBackgroundServices({ services, url, workerUrl: workerServer?.url ?? url });
 
     let stopping: Promise<void> | null = null;
     return {
       url,
+      workerUrl: workerServer?.url ?? null,
       app,
       services,
       resources,
@@ -63,7 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           // emulator can still hand their jobs back over HTTP.
           routes.close();
           await background.stop();
-          await app.stop();
+          await Promise.all([app.stop(), workerServer?.stop()]);
           await jobListener.close();
           await resources.close();
         })();

@@ -2,11 +2,16 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { emulatorOptionsFromEnv, type FlyEmulatorOptions } from '../fly/emulator/options.js';
 import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../fly/scheduler/guest.js';
+import { defaultRootfsGb, MAX_ROOTFS_GB } from '../fly/scheduler/worker-disk.js';
 
 /** Everything the API process is configured by; built only by {@link loadConfig}. */
 export interface Config {
   port: number;
   host: string;
+  /** Port of the workers' own listener (`/worker/v1` and `/health` only); null serves them on `port`. */
+  workerPort: number | null;
+  /** Refuse client requests whose `X-Forwarded-Proto` is not https (`REQUIRE_HTTPS`; on by default on Fly). */
+  requireHttps: boolean;
   dataDir: string;
   /** External PostgreSQL; null starts the embedded one in `dataDir`. */
   databaseUrl: string | null;
@@ -31,6 +36,8 @@ export interface Config {
     emulatorPort: number;
     /** Size of every worker machine (`FLY_WORKER_CPU_KIND`, `FLY_WORKER_CPUS`, `FLY_WORKER_MEMORY_MB`). */
     workerGuest: WorkerGuest;
+    /** Root filesystem of every worker machine in GB (`FLY_WORKER_ROOTFS_GB`, default from `MAX_UPLOAD_BYTES`). */
+    workerRootfsGb: number;
     /** The `FLY_EMULATOR_*` knobs, for the emulator the API starts in-process when it has no Fly token. */
     emulator: Partial<FlyEmulatorOptions>;
   };
@@ -145,6 +152,9 @@ export function loadConfig(env: Env): Config {
   const workerGuest: WorkerGuest = { cpuKind, cpus, memoryMb: read.integer('FLY_WORKER_MEMORY_MB', defaultMemoryMb(cpuKind, cpus), 256, 1_048_576) };
   for (const problem of guestProblems(workerGuest)) problems.push(`FLY_WORKER_CPU_KIND, FLY_WORKER_CPUS, FLY_WORKER_MEMORY_MB: ${problem}`);
 
+  const maxUploadBytes = read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER);
+  const workerRootfsGb = read.integer('FLY_WORKER_ROOTFS_GB', Math.min(defaultRootfsGb(maxUploadBytes), MAX_ROOTFS_GB), 1, MAX_ROOTFS_GB);
+
   let emulator: Partial<FlyEmulatorOptions> = {};
   try {
     emulator = emulatorOptionsFromEnv(env);
@@ -153,9 +163,16 @@ export function loadConfig(env: Env): Config {
     problems.push(...String((error as Error).message).split('\n- ').slice(1));
   }
 
+  const port = read.integer('PORT', 4000, 0, 65_535);
+  const workerPort = read.optional('WORKER_PORT') === null ? null : read.integer('WORKER_PORT', 0, 0, 65_535);
+  if (workerPort !== null && workerPort !== 0 && workerPort === port) problems.push(`WORKER_PORT: must differ from PORT (${port})`);
+
   const config: Config = {
-    port: read.integer('PORT', 4000, 0, 65_535),
+    port,
     host,
+    workerPort,
+    // Fly sets FLY_APP_NAME in every machine: there, TLS ends at the proxy and the header says how the client came.
+    requireHttps: read.boolean('REQUIRE_HTTPS', read.optional('FLY_APP_NAME') !== null),
     dataDir: path.resolve(read.string('DATA_DIR', './.data')),
     databaseUrl,
     localMode,
@@ -175,6 +192,7 @@ export function loadConfig(env: Env): Config {
       region: read.optional('FLY_REGION'),
       emulatorPort: read.integer('FLY_EMULATOR_PORT', 0, 0, 65_535),
       workerGuest,
+      workerRootfsGb,
       emulator,
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
@@ -190,7 +208,7 @@ export function loadConfig(env: Env): Config {
     webhookTimeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
     webhookRetryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
     webhookMaxRetrySeconds: read.integer('WEBHOOK_MAX_RETRY_S', 86_400, 0, 7 * 86_400),
-    maxUploadBytes: read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
+    maxUploadBytes,
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
     leaseMs: read.integer('LEASE_MS', 30_000, 1_000, 3_600_000),

@@ -109,7 +109,11 @@ export interface MachineConfig {
   dns?: Record<string, unknown>;
   processes?: unknown[];
   containers?: unknown[];
-  rootfs?: Record<string, unknown>;
+  /**
+   * The root filesystem: `size_gb` (Fly's default is 8 GB) and whether it survives a restart. Current
+   * API (fly-go `MachineRootfs`); the stored Swagger file predates it.
+   */
+  rootfs?: { size_gb?: number; persist?: 'never' | 'always' | 'restart' | '' };
 }
 
 export interface ImageRef {

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Services } from '../services.js';
 import { untrustedHostReason } from './browser-guard.js';
 import { clientErrorStatus } from './client-errors.js';
+import { plainHttpRefusal } from './https-only.js';
 import { attachWebSocketTransport } from './websocket.js';
 import { createGraphQLServer } from './yoga.js';
 
@@ -42,6 +43,8 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
     if (refusal) return sendJson(response, 403, { error: refusal });
     const pathname = URL.parse(request.url ?? '/', 'http://localhost')?.pathname;
     if (pathname === undefined) return sendJson(response, 400, { error: 'Malformed request URL' });
+    const httpRefusal = plainHttpRefusal(request, services.config.requireHttps, pathname);
+    if (httpRefusal) return sendJson(response, 403, { error: httpRefusal });
     // GraphQL is the hot path: it goes straight to yoga.
     if (pathname === yoga.graphqlEndpoint) {
       if (request.headers.accept?.includes('text/event-stream')) trackEventStream(response);

@@ -5,15 +5,20 @@ import { createWebRoutes } from '../web/routes.js';
 import { createHlsRoute, HLS_ROUTE_PREFIX } from './hls-route.js';
 import { createWorkerRoutes } from './worker-routes.js';
 
-/** The plain HTTP routes beside /graphql, /health and /ready. Keys ending in "/" are prefixes. */
-export function createRoutes(services: Services): { routes: Record<string, Route>; close(): void } {
+/**
+ * The plain HTTP routes beside /graphql, /health and /ready. Keys ending in "/" are prefixes. The
+ * worker protocol is served here too, unless `WORKER_PORT` gives it a listener of its own
+ * (`workerRoute`, see `worker-server.ts`).
+ */
+export function createRoutes(services: Services): { routes: Record<string, Route>; workerRoute: Route; close(): void } {
   const workerRoutes = createWorkerRoutes(services);
   return {
     routes: {
       [HLS_ROUTE_PREFIX]: createHlsRoute(services),
-      [`${WORKER_API_PREFIX}/`]: workerRoutes,
+      ...(services.config.workerPort === null ? { [`${WORKER_API_PREFIX}/`]: workerRoutes } : {}),
       ...createWebRoutes(),
     },
+    workerRoute: workerRoutes,
     close() {
       workerRoutes.close();
     },

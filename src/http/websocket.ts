@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { Services } from '../services.js';
 import { webSocketAllowed } from './browser-guard.js';
 import { clientAddress } from './request-guard.js';
+import { plainHttpRefusal } from './https-only.js';
 import type { Yoga } from './yoga.js';
 
 export interface WebSocketTransport {
@@ -29,8 +30,14 @@ export function attachWebSocketTransport(server: Server, yoga: Yoga, services: S
     path: yoga.graphqlEndpoint,
     // Operations are small; ws' default would let anyone send 100 MiB before connection_init is checked.
     maxPayload: 1024 * 1024,
-    // Browsers do not apply CORS to WebSockets: the Host and Origin checks stand in for it.
-    verifyClient: ({ req }: { req: IncomingMessage }) => webSocketAllowed(req, services.config),
+    verifyClient: ({ req }: { req: IncomingMessage }, done: (result: boolean, code?: number, message?: string) => void) => {
+      // Browsers do not apply CORS to WebSockets: the Host and Origin checks stand in for it.
+      if (!webSocketAllowed(req, services.config)) return done(false, 403);
+      // The key travels in connection_init: a plain-HTTP upgrade is refused before it can send one.
+      const refusal = plainHttpRefusal(req, services.config.requireHttps, yoga.graphqlEndpoint);
+      if (refusal) done(false, 403, refusal);
+      else done(true);
+    },
   });
 
   const disposable = useServer(

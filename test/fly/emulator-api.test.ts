@@ -169,4 +169,29 @@ describe('the emulated Machines API', () => {
 
     expect(response).toEqual({ status: 400, body: { error: 'invalid_argument: invalid config.guest.memory_mb, minimum required 2048 MiB' } });
   });
+
+  test('config.rootfs.size_gb is accepted and kept, and a size that is not a whole number of GB gets 400', async () => {
+    const emulator = await startEmulator();
+    const client = clientFor(emulator);
+
+    const machine = await client.createMachine({ config: workerConfig({}, { rootfs: { size_gb: 42 } }), skipLaunch: true });
+    const refused = await call(emulator, 'POST', '', { body: { config: { image: 'x', rootfs: { size_gb: 'big' } } } });
+
+    expect(machine.config?.rootfs).toEqual({ size_gb: 42 });
+    expect((await client.getMachine(machine.id)).config?.rootfs).toEqual({ size_gb: 42 });
+    expect(refused).toEqual({ status: 400, body: { error: 'invalid_argument: invalid config.rootfs.size_gb "big"' } });
+  });
+
+  test('a create naming an image the registry no longer has is refused, and creates nothing', async () => {
+    const emulator = await startEmulator({ missingImages: ['registry.fly.io/ffly-worker:pruned'] });
+    emulator.markImageMissing('registry.fly.io/ffly-worker:gone-later');
+
+    const pruned = await call(emulator, 'POST', '', { body: { config: { image: 'registry.fly.io/ffly-worker:pruned' } } });
+    const later = await call(emulator, 'POST', '', { body: { config: { image: 'registry.fly.io/ffly-worker:gone-later' } } });
+
+    expect(pruned.status).toBe(422);
+    expect(pruned.body.error).toMatch(/registry\.fly\.io\/ffly-worker:pruned.*manifest unknown/);
+    expect(later.status).toBe(422);
+    expect((await call(emulator, 'GET', '')).body).toEqual([]);
+  });
 });

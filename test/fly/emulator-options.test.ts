@@ -12,6 +12,7 @@ describe('the emulator knobs read from FLY_EMULATOR_* variables', () => {
       FLY_EMULATOR_FAIL_RATE: '0.1',
       FLY_EMULATOR_FAIL_CREATES: '2:408',
       FLY_EMULATOR_STRICT_WAIT: 'false',
+      FLY_EMULATOR_MISSING_IMAGES: 'registry.fly.io/a:1, registry.fly.io/b:2',
     });
 
     expect(options).toEqual({
@@ -22,6 +23,7 @@ describe('the emulator knobs read from FLY_EMULATOR_* variables', () => {
       failRate: 0.1,
       failCreates: { count: 2, status: 408 },
       strictWait: false,
+      missingImages: ['registry.fly.io/a:1', 'registry.fly.io/b:2'],
     });
   });
 

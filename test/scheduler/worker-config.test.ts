@@ -5,6 +5,7 @@ import { buildWorkerConfig } from '../../src/fly/scheduler/index.js';
 const input = {
   image: 'registry.fly.io/ffly-worker:deployment-1',
   guest: { cpuKind: 'performance' as const, cpus: 2, memoryMb: 4096 },
+  rootfsGb: 12,
   apiUrl: 'http://ffly-api.flycast',
   credential: 'ffm_secret',
   idleMs: 10_000,
@@ -16,6 +17,7 @@ describe('worker machine config', () => {
     expect(config).toMatchObject({
       image: input.image,
       guest: { cpu_kind: 'performance', cpus: 2, memory_mb: 4096 },
+      rootfs: { size_gb: 12 },
       restart: { policy: 'no' },
       auto_destroy: false,
       stop_config: { signal: 'SIGTERM' },
@@ -24,7 +26,7 @@ describe('worker machine config', () => {
     });
   });
 
-  it('has a version that changes with the image, the API address, the credential and the size, and only with them', () => {
+  it('has a version that changes with the image, the API address, the credential, the size and the disk, and only with them', () => {
     const { version } = buildWorkerConfig(input);
     expect(buildWorkerConfig({ ...input }).version).toBe(version);
     for (const changed of [
@@ -32,6 +34,7 @@ describe('worker machine config', () => {
       { apiUrl: 'http://elsewhere' },
       { credential: 'ffm_other' },
       { guest: { ...input.guest, memoryMb: 8192 } },
+      { rootfsGb: 40 },
     ]) {
       expect(buildWorkerConfig({ ...input, ...changed }).version).not.toBe(version);
     }
@@ -49,5 +52,21 @@ describe('worker size settings', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/FLY_WORKER_CPUS[^\n]*1, 2, 4, 6, 8 CPUs, not 3[\s\S]*FLY_EMULATOR_CREATE_DELAY_MS/);
     expect(() => loadConfig({ FLY_WORKER_CPU_KIND: 'performance', FLY_WORKER_MEMORY_MB: '1024' })).toThrow(/2 performance CPUs take 4096 to 16384 MB/);
+  });
+});
+
+describe('worker disk settings', () => {
+  const GIB = 1024 ** 3;
+
+  it('default to room for the largest accepted source, its outputs and 2 GB: max(8, ceil(2 × MAX_UPLOAD_BYTES / GiB) + 2)', () => {
+    expect(loadConfig({}).fly.workerRootfsGb).toBe(12); // 5 GiB uploads
+    expect(loadConfig({ MAX_UPLOAD_BYTES: String(20 * GIB) }).fly.workerRootfsGb).toBe(42);
+    expect(loadConfig({ MAX_UPLOAD_BYTES: String(100 * 1024 ** 2) }).fly.workerRootfsGb).toBe(8); // never below Fly's default
+  });
+
+  it('take FLY_WORKER_ROOTFS_GB over the default, and refuse a bad value at start', () => {
+    expect(loadConfig({ FLY_WORKER_ROOTFS_GB: '50', MAX_UPLOAD_BYTES: String(20 * GIB) }).fly.workerRootfsGb).toBe(50);
+    expect(() => loadConfig({ FLY_WORKER_ROOTFS_GB: 'lots' })).toThrow(/FLY_WORKER_ROOTFS_GB/);
+    expect(() => loadConfig({ FLY_WORKER_ROOTFS_GB: '0' })).toThrow(/FLY_WORKER_ROOTFS_GB/);
   });
 });

@@ -22,6 +22,11 @@ async function main(): Promise<number> {
   const machineId = env.FLY_MACHINE_ID ?? null;
   const idleMs = Number(env.WORKER_IDLE_MS ?? 10_000);
   const workDir = env.WORK_DIR ?? path.join(os.tmpdir(), 'ffly-work');
+  const diskReserveBytes = Number(env.WORKER_DISK_RESERVE_BYTES ?? 0);
+  if (!Number.isSafeInteger(diskReserveBytes) || diskReserveBytes < 0) {
+    console.error('WORKER_DISK_RESERVE_BYTES must be a whole number of bytes');
+    return 2;
+  }
   const log = createLog({ machineId }, env.LOG_LEVEL ?? 'info');
   const api = createApiClient({ apiUrl, credential });
 
@@ -56,7 +61,7 @@ async function main(): Promise<number> {
     if (!job) continue;
     const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
     jobLog('info', 'claimed job');
-    current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal });
+    current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes });
     // runJob reports every failure itself; anything that still escapes must not crash the worker (a
     // crashed worker's machine is destroyed, and its job waits out the lease).
     const outcome = await current.catch((error: unknown) => {

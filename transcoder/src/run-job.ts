@@ -1,7 +1,9 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { INSUFFICIENT_DISK } from '../../protocol/disk-budget.js';
 import type { ClaimedJob, CompleteRequest, FailRequest, ReportResponse } from '../../protocol/worker-api.js';
 import type { JobApi } from './api-client.js';
+import { checkDiskRoom } from './disk-room.js';
 import type { Log } from './log.js';
 import {
   buildFfmpegArgs,
@@ -25,6 +27,8 @@ export interface RunJobOptions {
   shutdown: AbortSignal;
   limits?: { maxWidth: number; maxHeight: number };
   killGraceMs?: number;
+  /** Disk to leave free beyond what a job needs (`WORKER_DISK_RESERVE_BYTES`). @default 0 */
+  diskReserveBytes?: number;
 }
 
 /** A failure outside the media layer (download, upload) with its job error code. */
@@ -76,6 +80,10 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
   try {
     await rm(directory, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
+    // Before the download: a job that cannot fit fails now, not with ENOSPC after gigabytes.
+    const room = await checkDiskRoom(job, { workDir: options.workDir, reserveBytes: options.diskReserveBytes ?? 0 });
+    if (room.refusal) throw new JobFailure(INSUFFICIENT_DISK, room.refusal);
+    log('info', 'downloading the source', { sizeBytes: job.source.sizeBytes, neededBytes: room.neededBytes, freeBytes: room.freeBytes });
 
     await downloadToFile(job.source.url, input, {
       signal,

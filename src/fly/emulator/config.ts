@@ -8,6 +8,7 @@ import type { GuestConfig, MachineConfig, StopSignal } from '../types.js';
 import { badRequest } from './errors.js';
 
 const RESTART_POLICIES = new Set(['', 'no', 'always', 'on-failure', 'spot-price']);
+const ROOTFS_PERSIST = new Set(['', 'never', 'always', 'restart']);
 export const STOP_SIGNALS: readonly StopSignal[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGUSR2', 'SIGTERM'];
 const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 const MAX_STOP_TIMEOUT_MS = 300_000;
@@ -29,6 +30,7 @@ export function normaliseConfig(raw: unknown): MachineConfig {
   if (!RESTART_POLICIES.has(config.restart.policy ?? '')) throw badRequest(`invalid config.restart.policy "${config.restart.policy}"`);
   if (config.guest === undefined && config.size === undefined) config.guest = { cpu_kind: 'shared', cpus: 1, memory_mb: 256 };
   if (config.guest) checkGuest(config.guest);
+  if (config.rootfs !== undefined) checkRootfs(config.rootfs);
   for (const [key, value] of Object.entries(config.env ?? {})) {
     if (typeof value !== 'string') throw badRequest(`config.env.${key} must be a string`);
   }
@@ -49,6 +51,21 @@ function checkGuest(guest: GuestConfig): void {
   if (memory % rules.memoryStep !== 0) throw badRequest(`invalid config.guest.memory_mb, must be a multiple of ${rules.memoryStep}`);
   if (memory < rules.minPerCpu * cpus) throw badRequest(`invalid config.guest.memory_mb, minimum required ${rules.minPerCpu * cpus} MiB`);
   if (memory > rules.maxPerCpu * cpus) throw badRequest(`max config.guest.memory_mb: ${rules.maxPerCpu * cpus}`);
+}
+
+/**
+ * `rootfs` as fly-go types it (`MachineRootfs`: `size_gb` an unsigned integer, `persist` one of four
+ * strings); how the server words its refusals, and its largest size, are unverified.
+ */
+function checkRootfs(rootfs: unknown): void {
+  if (!isRecord(rootfs)) throw badRequest('config.rootfs must be an object');
+  const size = rootfs.size_gb;
+  if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0)) {
+    throw badRequest(`invalid config.rootfs.size_gb ${JSON.stringify(size)}`);
+  }
+  if (rootfs.persist !== undefined && !ROOTFS_PERSIST.has(rootfs.persist as string)) {
+    throw badRequest(`invalid config.rootfs.persist ${JSON.stringify(rootfs.persist)}`);
+  }
 }
 
 export interface StopSettings {

@@ -35,6 +35,8 @@ export interface EmulatorContext {
   watchers: Map<string, Set<() => void>>;
   /** The pending `failNextCreates` knob. */
   createFailure: CreateFailure | undefined;
+  /** Images the registry no longer has (`missingImages`, `markImageMissing`). */
+  missingImages: Set<string>;
   closing: boolean;
 }
 

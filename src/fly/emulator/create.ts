@@ -4,6 +4,7 @@
  */
 import { ulid } from '../ulid.js';
 import { isRecord, normaliseConfig } from './config.js';
+import { checkImageAvailable } from './images.js';
 import { addEvent, type EmulatorContext } from './context.js';
 import { apiError, badRequest, type EmulatorError } from './errors.js';
 import { newLeaseNonce, newMachineId, newMachineName, newPrivateIp } from './ids.js';
@@ -18,6 +19,7 @@ const REGION_ALIASES = new Set(['any', 'us', 'eu', 'na', 'sa', 'as', 'af', 'oc']
 export function createMachine(context: EmulatorContext, app: string, body: unknown): WireMachine {
   if (!isRecord(body)) throw badRequest('body must be a JSON object');
   const config = normaliseConfig(body.config);
+  checkImageAvailable(context, config.image);
   const name = body.name ?? newMachineName();
   if (typeof name !== 'string' || name === '') throw badRequest('name must be a non-empty string');
   const sameName = context.store.all().find((other) => other.app === app && other.name === name && other.state !== 'destroyed');

@@ -37,6 +37,8 @@ export interface FlyEmulator {
   machineProcessId(machineId: string): number | undefined;
   /** Fails the next `count` creates with `status` (after creating the machine, unless `afterCommit: false`). */
   failNextCreates(failure: CreateFailure): void;
+  /** The registry loses `image` (Fly prunes images never deployed): creates naming it are refused from now on. */
+  markImageMissing(image: string): void;
 }
 
 /** States that end as `stopped` when the emulator shuts down. */
@@ -58,6 +60,7 @@ export async function createFlyEmulator(options: FlyEmulatorOptions): Promise<Fl
     runtimes: new Map(),
     watchers: new Map(),
     createFailure: options.failCreates && { ...options.failCreates },
+    missingImages: new Set(resolved.missingImages),
     closing: false,
   };
   for (const record of survivors) adoptProcess(context, record);
@@ -85,6 +88,9 @@ export async function createFlyEmulator(options: FlyEmulatorOptions): Promise<Fl
     machineProcessId: (machineId) => context.runtimes.get(machineId)?.child?.pid,
     failNextCreates: (failure) => {
       context.createFailure = { ...failure };
+    },
+    markImageMissing: (image) => {
+      context.missingImages.add(image);
     },
   };
 }

@@ -50,6 +50,8 @@ export interface FlyEmulatorOptions {
   failRate?: number;
   /** Fail the next creates; also settable at run time with `failNextCreates`. */
   failCreates?: CreateFailure;
+  /** Images the registry no longer has: a create (or image-changing update) naming one is refused. @default [] */
+  missingImages?: string[];
   /** Answer 400 to `wait?state=stopped` without a version, as older servers do. @default true */
   strictWait?: boolean;
   /** How long `close()` lets machine processes stop before SIGKILL. @default 2000 */
@@ -78,6 +80,7 @@ export function resolveOptions(options: FlyEmulatorOptions & { token: string }):
     rateLimits: FLY_RATE_LIMITS,
     failRate: 0,
     strictWait: true,
+    missingImages: [],
     shutdownGraceMs: 2_000,
     ...withoutUndefined(options),
   };
@@ -103,6 +106,7 @@ const INTEGER_KNOBS = {
  * - `FLY_EMULATOR_FAIL_RATE`: 0 to 1
  * - `FLY_EMULATOR_FAIL_CREATES`: `<count>:<status>` (408, 500, 502 or 503), the machine being created anyway
  * - `FLY_EMULATOR_STRICT_WAIT`: `false` accepts `wait?state=stopped` without a version
+ * - `FLY_EMULATOR_MISSING_IMAGES`: comma-separated image references the registry no longer has
  */
 export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<FlyEmulatorOptions> {
   const options: Partial<FlyEmulatorOptions> = {};
@@ -132,6 +136,8 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<FlyEmula
     if (match) options.failCreates = { count: Number(match[1]), status: Number(match[2]) as CreateFailure['status'] };
     else problems.push(`FLY_EMULATOR_FAIL_CREATES must be "<count>:<408|500|502|503>", got "${failCreates}"`);
   }
+  const missingImages = env.FLY_EMULATOR_MISSING_IMAGES?.split(',').map((image) => image.trim()).filter((image) => image !== '');
+  if (missingImages?.length) options.missingImages = missingImages;
   const strictWait = env.FLY_EMULATOR_STRICT_WAIT;
   if (strictWait === 'false' || strictWait === 'true') options.strictWait = strictWait === 'true';
   else if (strictWait) problems.push(`FLY_EMULATOR_STRICT_WAIT must be "true" or "false", got "${strictWait}"`);

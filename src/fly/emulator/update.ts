@@ -8,6 +8,7 @@ import { ulid } from '../ulid.js';
 import { isRecord, normaliseConfig, stopSettings, type StopSettings } from './config.js';
 import { type EmulatorContext, later, setState } from './context.js';
 import { apiError, badRequest, failedPrecondition } from './errors.js';
+import { checkImageAvailable } from './images.js';
 import { bootMachine, endProcess } from './lifecycle.js';
 import { type MachineRecord, toWireMachine, type WireMachine } from './record.js';
 
@@ -21,6 +22,7 @@ export function updateMachine(context: EmulatorContext, record: MachineRecord, b
     throw failedPrecondition(`machine version mismatch: current version is ${record.instanceId}, not ${body.current_version}`);
   }
   const config = normaliseConfig(body.config);
+  if (config.image !== record.config.image) checkImageAvailable(context, config.image);
   const plan: UpdatePlan = {
     wasRunning: record.state === 'started' || record.state === 'starting',
     neverStarted: record.state === 'created',

@@ -9,3 +9,5 @@ export { isAbnormalExit, type Plan, type PlanInput, planPool } from './plan.js';
 export { type PoolMachine, PoolView } from './pool-view.js';
 export { type Scheduler, type SchedulerOptions, startScheduler, type WorkerMachine } from './scheduler.js';
 export { buildWorkerConfig, POOL_METADATA_KEY, POOL_NAME, VERSION_METADATA_KEY, type WorkerConfig } from './worker-config.js';
+export { isImageMissing, type WorkerImageSnapshot, WorkerImageStatus } from './worker-image.js';
+export { defaultRootfsGb } from './worker-disk.js';

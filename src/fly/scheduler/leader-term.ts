@@ -14,6 +14,7 @@ import { listenForLostMachines, type LostMachineReport } from './lost-machine-re
 import { PoolView } from './pool-view.js';
 import { reconcilePool } from './reconcile.js';
 import type { WorkerConfig } from './worker-config.js';
+import type { WorkerImageStatus } from './worker-image.js';
 
 /** After a pass that left something undone (a lease held elsewhere, a machine still stopping). */
 const RETRY_SOON_MS = 1_000;
@@ -27,6 +28,8 @@ export interface LeaderTermDeps {
   client: FlyClient;
   logger: Logger;
   worker: WorkerConfig;
+  /** Shared by every term of this process: a missing image stays missing across leadership changes. */
+  image: WorkerImageStatus;
   maxMachines: number;
   region: string | null;
   leaseMs: number;

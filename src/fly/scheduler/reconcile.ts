@@ -10,6 +10,7 @@ import { createPoolMachine, destroyPoolMachine, type MachineActionsDeps, startPo
 import { ALIVE_STATES, type DestroyReason, type Plan, planPool } from './plan.js';
 import type { PoolView } from './pool-view.js';
 import { POOL_METADATA_KEY, POOL_NAME, type WorkerConfig } from './worker-config.js';
+import { isImageMissing, type WorkerImageStatus } from './worker-image.js';
 
 export interface ReconcileDeps extends MachineActionsDeps {
   db: Database;
@@ -19,6 +20,8 @@ export interface ReconcileDeps extends MachineActionsDeps {
   region: string | null;
   /** Machines under a dead-machine check: not started, destroyed or counted as capacity. */
   held: ReadonlySet<string>;
+  /** Whether the worker image is known to be gone (creates are then probed, not retried). */
+  image: WorkerImageStatus;
 }
 
 export interface PassResult {
@@ -49,10 +52,33 @@ export async function reconcilePool(deps: ReconcileDeps, options: { refresh: boo
 
   const results = await Promise.all([
     ...plan.start.map((machineId) => start(deps, machineId, signal)),
-    ...Array.from({ length: plan.create }, () => create(deps, signal)),
+    createAll(deps, plan.create, options),
     ...plan.destroy.map(({ id, reason }) => destroy(deps, id, reason, signal)),
   ]);
   return { plan, claimableJobs: demand.claimableJobs, unfinished: results.includes(false) };
+}
+
+/**
+ * The planned creates. While the worker image is known to be gone, a refresh pass makes one probing
+ * create and other passes none: the outcome is the same for every create, and nothing but a new image
+ * (a redeploy) changes it. Refusals for a missing image make one error line per pass and do not make
+ * the pass `unfinished`, so they are not retried sooner than the next refresh.
+ */
+async function createAll(deps: ReconcileDeps, count: number, options: { refresh: boolean; signal: AbortSignal }): Promise<boolean> {
+  const attempts = deps.image.missing ? (options.refresh ? Math.min(count, 1) : 0) : count;
+  if (attempts === 0) return true;
+  const outcomes = await Promise.all(Array.from({ length: attempts }, () => create(deps, options.signal)));
+  const refused = outcomes.filter((outcome) => outcome !== true && outcome !== false);
+  if (refused.length > 0) {
+    const news = deps.image.recordRefused(refused.length);
+    deps.logger.error(
+      { err: refused[0]!.error, ...deps.image.snapshot(), refusedThisPass: refused.length },
+      `the worker image is gone from the registry${news ? '' : ' (still)'}: no worker machine can be created until FLY_WORKER_IMAGE names an image that exists (Fly prunes images that were pushed but never deployed; see docs/DEPLOY.md, "Keep the worker image")`,
+    );
+  } else if (outcomes.includes(true) && deps.image.recordAvailable()) {
+    deps.logger.info({ image: deps.image.image }, 'the worker image is available again: creating worker machines');
+  }
+  return !outcomes.includes(false);
 }
 
 /** Each action logs its own failure and returns whether it happened; one failure never stops the others. */
@@ -75,13 +101,15 @@ async function start(deps: ReconcileDeps, machineId: string, signal: AbortSignal
   }
 }
 
-async function create(deps: ReconcileDeps, signal: AbortSignal): Promise<boolean> {
+/** True when created, false when it failed (and was logged), `{ error }` when the image is gone (logged by the caller). */
+async function create(deps: ReconcileDeps, signal: AbortSignal): Promise<boolean | { error: unknown }> {
   try {
     const machine = await createPoolMachine(deps.client, { config: deps.worker.config, region: deps.region }, signal);
     deps.view.addCreated(machine);
     deps.logger.info({ machineId: machine.id, region: machine.region }, 'created a worker machine');
     return true;
   } catch (error) {
+    if (!signal.aborted && isImageMissing(error)) return { error };
     if (!signal.aborted) deps.logger[isCapacityError(error) ? 'warn' : 'error']({ err: error }, 'could not create a worker machine');
     return false;
   }

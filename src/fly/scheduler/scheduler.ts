@@ -12,6 +12,7 @@ import { startLeaderElection } from './leader.js';
 import { type LeaderTerm, startLeaderTerm } from './leader-term.js';
 import { publishLostMachine } from './lost-machine-reports.js';
 import { buildWorkerConfig, POOL_METADATA_KEY, POOL_NAME } from './worker-config.js';
+import { type WorkerImageSnapshot, WorkerImageStatus } from './worker-image.js';
 
 /** How long a standby reuses its own listing of the pool for `Query.machines`. */
 const STANDBY_LIST_TTL_MS = 5_000;
@@ -36,6 +37,8 @@ export interface Scheduler {
   /** The Machines API in use; null when disabled. */
   readonly fly: FlyApi | null;
   isLeader(): boolean;
+  /** Whether the worker image is known to be gone, and how many creates were refused for it (a counter). */
+  workerImage(): WorkerImageSnapshot | null;
   /** The pool: the leader's own view, or a short-lived listing from the API on a standby. */
   machines(): Promise<WorkerMachine[]>;
   /** The lease reaper's report that a job was lost on `machineId`. */
@@ -49,6 +52,7 @@ const DISABLED: Scheduler = {
   enabled: false,
   fly: null,
   isLeader: () => false,
+  workerImage: () => null,
   machines: async () => [],
   reportLostMachine: () => {},
   reconcileNow: async () => {},
@@ -56,7 +60,7 @@ const DISABLED: Scheduler = {
 };
 
 /** Starts the scheduler, and sets `services.machines` to its view of the pool. */
-export async function startScheduler(context: { services: Services; url: string }, options: SchedulerOptions = {}): Promise<Scheduler> {
+export async function startScheduler(context: { services: Services; url: string; workerUrl?: string }, options: SchedulerOptions = {}): Promise<Scheduler> {
   const { services } = context;
   const { config } = services;
   const logger = services.logger.child({ component: 'scheduler' });
@@ -68,10 +72,12 @@ export async function startScheduler(context: { services: Services; url: string 
   const worker = buildWorkerConfig({
     image: config.fly.workerImage,
     guest: config.fly.workerGuest,
-    apiUrl: config.workerApiUrl ?? reachableLocalUrl(context.url),
+    rootfsGb: config.fly.workerRootfsGb,
+    apiUrl: config.workerApiUrl ?? reachableLocalUrl(context.workerUrl ?? context.url),
     credential: machineCredential(services.signingKey),
     idleMs: config.workerIdleMs,
   });
+  const image = new WorkerImageStatus(config.fly.workerImage);
   logger.info({ fly: fly.kind, app: fly.client.appName, maxMachines: config.maxMachines, configVersion: worker.version }, 'scheduler started');
 
   let term: LeaderTerm | null = null;
@@ -88,6 +94,7 @@ export async function startScheduler(context: { services: Services; url: string 
           client: fly.client,
           logger,
           worker,
+          image,
           maxMachines: config.maxMachines,
           region: config.fly.region,
           leaseMs: config.leaseMs,
@@ -119,6 +126,7 @@ export async function startScheduler(context: { services: Services; url: string 
     enabled: true,
     fly,
     isLeader: () => election.isLeader(),
+    workerImage: () => image.snapshot(),
     machines: async () => term?.view.machines().map(({ id, state }) => ({ id, state })) ?? listFromApi(),
     reportLostMachine(machineId, jobId) {
       if (machineId === null) return;

@@ -20,6 +20,8 @@ const STOP_TIMEOUT = '10s';
 export interface WorkerConfigInput {
   image: string;
   guest: WorkerGuest;
+  /** Root filesystem size in GB (`FLY_WORKER_ROOTFS_GB`; see `worker-disk.ts`). */
+  rootfsGb: number;
   /** Where workers reach the API: `WORKER_API_URL`, else this instance's own URL. */
   apiUrl: string;
   /** The machine credential (claims only); see `src/workers/credentials.ts`. */
@@ -38,6 +40,8 @@ export function buildWorkerConfig(input: WorkerConfigInput): WorkerConfig {
   const base: MachineConfig = {
     image: input.image,
     guest: toGuestConfig(input.guest),
+    // Sources and outputs live on the root filesystem while a job runs; Fly's default 8 GB is too small.
+    rootfs: { size_gb: input.rootfsGb },
     // The worker exits 0 when idle: policy `no` leaves the machine stopped, ready to be started again.
     restart: { policy: 'no' },
     auto_destroy: false,

@@ -1,0 +1,34 @@
+/**
+ * The worker's check that a job fits its disk, made before the download: the machine's root filesystem
+ * (`FLY_WORKER_ROOTFS_GB`) holds the source and every output until they are uploaded.
+ */
+import { statfs } from 'node:fs/promises';
+import { diskBudget } from '../../protocol/disk-budget.js';
+import type { ClaimedJob } from '../../protocol/worker-api.js';
+
+export interface DiskRoom {
+  /** Bytes the filesystem of `workDir` has free for this process. */
+  freeBytes: number;
+  /** What the job needs (source, planned outputs, headroom). */
+  neededBytes: number;
+  /** Why the job does not fit, for the person who submitted it; null when it fits. */
+  refusal: string | null;
+}
+
+/** Compares the job's disk budget with the free space of `workDir`'s filesystem, less `reserveBytes`. */
+export async function checkDiskRoom(job: ClaimedJob, options: { workDir: string; reserveBytes: number }): Promise<DiskRoom> {
+  const stats = await statfs(options.workDir);
+  // bavail, not bfree: the blocks an unprivileged process may actually use.
+  const freeBytes = Math.max(0, stats.bavail * stats.bsize - options.reserveBytes);
+  const budget = diskBudget(job.spec, job.source.sizeBytes, job.limits.maxDurationSeconds);
+  const refusal =
+    budget.totalBytes <= freeBytes
+      ? null
+      : `This job needs about ${gb(budget.totalBytes)} of working disk (the ${gb(budget.sourceBytes)} source and about ${gb(budget.outputBytes)} of outputs), ` +
+        `more than a worker has free (${gb(freeBytes)}). Request fewer or smaller outputs, or ask the operator to give workers more disk (FLY_WORKER_ROOTFS_GB).`;
+  return { freeBytes, neededBytes: budget.totalBytes, refusal };
+}
+
+function gb(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(bytes < 1e8 ? 3 : 1)} GB`;
+}
