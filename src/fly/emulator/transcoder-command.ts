@@ -45,10 +45,13 @@ export function localTranscoderCommand(): MachineCommand {
  * same file, and a changed source gets a new one.
  */
 function bundleTranscoder(): string {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  // Without the sources (the API image), `npm run build`'s bundle beside the API's is the worker.
+  const prebuilt = path.join(root, 'dist', 'worker.mjs');
+  if (!existsSync(TRANSCODER_ENTRY) && existsSync(prebuilt)) return prebuilt;
   const result = buildSync({ ...WORKER_BUILD, entryPoints: [TRANSCODER_ENTRY], write: false, outfile: 'worker.mjs' });
   const code = result.outputFiles[0]!.contents;
   const name = `worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
   for (const directory of [path.join(root, 'node_modules', '.cache', 'ffly'), path.join(os.tmpdir(), `ffly-worker-${process.getuid?.() ?? 0}`)]) {
     const file = path.join(directory, name);
     try {
