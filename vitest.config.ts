@@ -17,7 +17,5 @@ export default defineConfig({
     // Two cores: files run in parallel forks, each with its own database cloned from a migrated template.
     pool: 'forks',
     maxWorkers: 2,
-    // The SDK's notice that its 2027 releases need Node 22 is for operators, not test output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -6,11 +6,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { findFreePort } from '../net/free-port.js';
+import { placeForOwner, type Binaries, type Owner } from './postgres-placement.js';
 
 export interface EmbeddedPostgres {
   /** Connection URL for the `postgres` database. */
   url: string;
   port: number;
+  /**
+   * Where the cluster lives when the `postgres` user could not reach the asked-for directory (ffly
+   * running as root from a private directory), else null. Throwaway clusters remove it after stop.
+   */
+  relocatedData: string | null;
   /** Stops the server (fast shutdown, then immediate after a grace period). */
   stop(): Promise<void>;
 }
@@ -31,11 +37,6 @@ export interface EmbeddedPostgresOptions {
   port?: number;
 }
 
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
 const READY_MESSAGE = 'database system is ready to accept connections';
 const STOP_GRACE_MS = 3_000;
 
@@ -47,17 +48,18 @@ const STOP_GRACE_MS = 3_000;
  * database before the API has drained. Here postgres gets its own process group and stops last.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const { directory, logger } = options;
-  const binaries = await loadBinaries();
+  const { logger } = options;
   const owner = await ensureRunAsUser();
-  await fs.mkdir(directory, { recursive: true });
+  await fs.mkdir(options.directory, { recursive: true });
   if (owner) {
-    await chownRecursive(directory, owner);
+    await chownRecursive(options.directory, owner);
     // The postgres user must be able to reach its directory and password file through DATA_DIR.
-    const parent = path.dirname(directory);
+    const parent = path.dirname(options.directory);
     const { mode } = await fs.stat(parent);
     if ((mode & 0o001) === 0) await fs.chmod(parent, (mode & 0o777) | 0o011);
   }
+  // As root from a private directory (a clone in /root), the postgres user may still be shut out.
+  const { binaries, directory, relocatedData } = await placeForOwner(await loadBinaries(), options.directory, owner, logger);
 
   const passwordFile = path.join(directory, '..', `${path.basename(directory)}.password`);
   if (!existsSync(path.join(directory, 'PG_VERSION'))) {
@@ -74,6 +76,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       return {
         url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
         port,
+        relocatedData,
         stop: () => stopServer(child),
       };
     } catch (error) {
@@ -93,11 +96,6 @@ async function loadBinaries(): Promise<Binaries> {
       `No embedded PostgreSQL for ${os.platform()}-${os.arch()} (package ${name} is not installed). Set DATABASE_URL to use an external PostgreSQL.`,
     );
   }
-}
-
-interface Owner {
-  uid: number;
-  gid: number;
 }
 
 /** PostgreSQL refuses to run as root: when we are root, run it as the `postgres` user, created if missing. */

@@ -5,6 +5,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Services } from '../services.js';
 import { corsOptions } from './browser-guard.js';
 import { useRequestGuard } from './request-guard.js';
+import { renderOfflineGraphiQL } from './graphiql.js';
 
 /** What the transports put in the initial context: WebSocket operations add the socket's request. */
 interface TransportContext {
@@ -24,7 +25,10 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'ffly', subscriptionsProtocol: 'WS' },
+    // Subscriptions over SSE: they carry the Headers tab's Authorization like queries do (GraphiQL's
+    // WebSocket client sends an empty connection_init payload, which an API with keys refuses).
+    graphiql: { title: 'ffly', subscriptionsProtocol: 'SSE' },
+    renderGraphiQL: renderOfflineGraphiQL,
     // No grant unless CORS_ORIGINS lists the origin (yoga's default reflects any origin, with credentials).
     cors: corsOptions(services.config),
     // Unexpected errors are masked (logged, not shown); expected ones come back in result unions.

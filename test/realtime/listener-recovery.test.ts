@@ -64,6 +64,7 @@ describe('the job listener', () => {
     const options = { directory: path.join(directory, 'postgres'), logger: silentLogger(), ephemeral: true, port: await findFreePort() };
     let postgres = await startEmbeddedPostgres(options);
     onTestFinished(() => postgres.stop());
+    if (postgres.relocatedData) onTestFinished(() => fs.rm(postgres.relocatedData!, { recursive: true, force: true }));
     await migrateDatabase(postgres.url);
     const app = await useTestApp({}, { databaseUrl: postgres.url });
     const { worker, subscriber, claimed } = await runningJobWithSubscriber(app);

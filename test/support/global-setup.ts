@@ -31,6 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await server.stop();
     await fs.rm(directory, { recursive: true, force: true });
+    // Run as root from a private directory, the cluster lived where the postgres user could reach it.
+    if (server.relocatedData) await fs.rm(server.relocatedData, { recursive: true, force: true });
   };
 }
 

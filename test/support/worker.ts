@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
+import { localTranscoderCommand } from '../../src/fly/emulator/transcoder-command.js';
 import { machineCredential } from '../../src/workers/credentials.js';
 import type { TestApp } from './app.js';
 
@@ -12,9 +13,10 @@ export interface WorkerProcess {
   output(): string;
 }
 
-/** Starts the real transcoder entry point as its own process, pointed at the test app. */
+/** Starts the real transcoder, bundled as local machines run it, as its own process, pointed at the test app. */
 export function startWorker(app: TestApp, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'transcoder/src/main.ts'], {
+  const { command, args } = localTranscoderCommand();
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
