@@ -38,7 +38,8 @@ describe('webhook delivery', () => {
     if (outcome === 'fail') {
       await worker(`/jobs/${claimed.id}/fail`, claimed.token, { code: 'INPUT_UNREADABLE', message: 'Not a media file', detail: null });
     } else {
-      await fetch(claimed.outputs[0].upload.url, { method: 'PUT', headers: claimed.outputs[0].upload.headers, body: 'mp3' });
+      const grant = await worker(`/jobs/${claimed.id}/uploads`, claimed.token, { files: [{ path: 'mp3-128k.mp3', contentType: 'audio/mpeg', sizeBytes: 3 }] });
+      await fetch(grant.files[0].upload.url, { method: 'PUT', headers: grant.files[0].upload.headers, body: 'mp3' });
       const outputs = [{ name: 'mp3-128k', sizeBytes: 3, durationSeconds: 1, skippedReason: null }];
       await worker(`/jobs/${claimed.id}/complete`, claimed.token, { outputs, notices: [], sourceDurationSeconds: 1 });
     }
