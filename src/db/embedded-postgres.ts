@@ -14,7 +14,8 @@ export interface EmbeddedPostgres {
   port: number;
   /**
    * Where the cluster lives when the `postgres` user could not reach the asked-for directory (ffly
-   * running as root from a private directory), else null. Throwaway clusters remove it after stop.
+   * running as root from a private directory), else null. Kept across runs; whoever starts a throwaway
+   * cluster removes it after stop, as the test harness does.
    */
   relocatedData: string | null;
   /** Stops the server (fast shutdown, then immediate after a grace period). */
