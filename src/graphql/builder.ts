@@ -6,6 +6,7 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLContext } from './context.js';
 import { ValidationError } from './errors.js';
+import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 
 /** Builder configuration only: plugins, scalars, root types. Types live in src/resolvers/. */
 export const builder = new SchemaBuilder<{
@@ -43,6 +44,9 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
     nodesQueryOptions: false,
     nodeQueryOptions: { authScopes: { tenant: true } },
+    // Short job ids ("job_…", 26 characters); the older base64 ids still decode.
+    encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
+    decodeGlobalID: (globalId) => decodeGlobalId(globalId),
   },
 });
 

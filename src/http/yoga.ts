@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Services } from '../services.js';
+import { useFieldSuggestionsForKnownCallers } from './field-suggestions.js';
 
 /** What the transports put in the initial context: WebSocket operations add the socket's request. */
 interface TransportContext {
@@ -38,7 +39,10 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
         maxDirectives: { n: 20 },
         maxTokens: { n: 2000 },
         costLimit: { maxCost: 5000 },
+        // Replaced by useFieldSuggestionsForKnownCallers: typos get "Did you mean" once the caller is known.
+        blockFieldSuggestion: { enabled: false },
       }),
+      useFieldSuggestionsForKnownCallers(services.authenticate),
     ],
     context: ({ request, connectionParams, req }): GraphQLContext => {
       // HTTP and SSE carry the key in the Authorization header; WebSocket in connection_init's payload.

@@ -46,13 +46,13 @@ describe('the ffly CLI against a real API and worker', () => {
     const result = await ffly(['transcode', source, '--audio', 'mp3:128k:44100:1', '--video', 'hls:360p,240p', '--out', out]);
 
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout.split('\n')).toEqual([path.join(out, 'mp3-128k.mp3'), path.join(out, 'hls', 'master.m3u8')]);
+    expect(result.stdout.split('\n')).toEqual([path.join(out, 'mp3-128k-44k1-mono.mp3'), path.join(out, 'hls', 'master.m3u8')]);
     // Plain progress lines when stderr is not a terminal: the upload, the phases, the end.
     expect(result.stderr).toMatch(/^upload 100% /m);
     expect(result.stderr).toMatch(/^TRANSCODING \d+%/m);
     expect(result.stderr).toMatch(/^COMPLETED 100%/m);
 
-    const mp3 = (await ffprobe(path.join(out, 'mp3-128k.mp3'))).streams[0];
+    const mp3 = (await ffprobe(path.join(out, 'mp3-128k-44k1-mono.mp3'))).streams[0];
     expect(mp3).toMatchObject({ codec_name: 'mp3', sample_rate: '44100', channels: 1 });
 
     // Offline: ffprobe may open local files only, and no playlist mentions a URL any more.
