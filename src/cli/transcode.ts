@@ -38,20 +38,20 @@ export async function transcode(client: ApiClient, file: string, options: Transc
 
   // Ctrl-C restores the terminal and says how to get back to the job: before it starts, nothing
   // will ever run it; after, it keeps running on the service.
-  let started = false;
+  let stage: 'uploading' | 'running' | 'downloading' = 'uploading';
   const watchCommand = `ffly watch ${job.id} --out ${shellQuote(options.out)}`;
-  const stopListening = onInterrupt(() =>
-    started
-      ? `Job ${job.id} keeps running.\n  follow it:  ${watchCommand}\n  stop it:    ffly cancel ${job.id}`
-      : `Job ${job.id} was not started (the upload was interrupted); "ffly cancel ${job.id}" discards it.`,
-  );
+  const stopListening = onInterrupt(() => {
+    if (stage === 'uploading') return `Job ${job.id} was not started (the upload was interrupted); "ffly cancel ${job.id}" discards it.`;
+    if (stage === 'downloading') return `Job ${job.id} is complete; this downloads its outputs again:\n  ${watchCommand}`;
+    return `Job ${job.id} keeps running.\n  follow it:  ${watchCommand}\n  stop it:    ffly cancel ${job.id}`;
+  });
   try {
     const uploadBar = createTransferBar('upload', size);
     try {
       await uploadFile(file, job.source.upload, { onProgress: (bytes) => uploadBar.update(bytes) });
       uploadBar.stop();
       await startJob(client, job.id);
-      started = true;
+      stage = 'running';
     } catch (error) {
       uploadBar.stop();
       // Best effort: a job that can never start should not linger in AWAITING_UPLOAD.
@@ -64,6 +64,7 @@ export async function transcode(client: ApiClient, file: string, options: Transc
       process.stderr.write(`${describeOutcome(finished)}\n`);
       return 1;
     }
+    stage = 'downloading';
     for (const local of await downloadOutputs(finished, options.out)) process.stdout.write(`${local}\n`);
     return 0;
   } finally {

@@ -53,7 +53,7 @@ describe("the README's examples", () => {
       expect(script.split('\n')[0]).toBe('// transcode.mjs: node transcode.mjs <file.wav>');
       await writeFile(path.join(cwd, 'transcode.mjs'), script);
 
-      const result = await execa(process.execPath, ['transcode.mjs', 'talk.wav'], { cwd, env: env(), extendEnv: false, reject: false, timeout: 90_000 });
+      const result = await execa(process.execPath, ['transcode.mjs', 'talk.wav'], { cwd, env: env(), extendEnv: false, reject: false, timeout: 150_000 });
 
       expect(result.exitCode, result.stderr).toBe(0);
       const lines = result.stdout.split('\n');
@@ -67,7 +67,7 @@ describe("the README's examples", () => {
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 
   it('runs the curl walk-through: create, PUT, start, follow over SSE, download', async () => {
     startWorker(app);
@@ -75,7 +75,7 @@ describe("the README's examples", () => {
     try {
       const script = await readmeBlock('sh', '### From the shell: curl and jq');
 
-      const result = await execa('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: env(), extendEnv: false, reject: false, timeout: 90_000 });
+      const result = await execa('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: env(), extendEnv: false, reject: false, timeout: 150_000 });
 
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/^\["COMPLETED","DONE",100\]$/m);
@@ -85,5 +85,5 @@ describe("the README's examples", () => {
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

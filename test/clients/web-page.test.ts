@@ -116,7 +116,7 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     });
     await upload(ladder, video);
     await runMutation(app, START_JOB, ladder.id);
-    await expect.poll(async () => (await app.graphql(GET_JOB, { id: ladder.id })).data.job.status, { timeout: 90_000 }).toBe('COMPLETED');
+    await expect.poll(async () => (await app.graphql(GET_JOB, { id: ladder.id })).data.job.status, { timeout: 150_000 }).toBe('COMPLETED');
     // Then eleven newer ones waiting for their upload, one of them canceled.
     const waiting = [];
     for (let index = 0; index < 11; index++) waiting.push(await createJob(app, wavInput(1000 + index)));
@@ -150,7 +150,7 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     await expect.poll(() => cards.count()).toBe(1);
     expect(await cards.first().getAttribute('data-job-id')).toBe(canceled.id);
     expect(scriptErrors).toEqual([]);
-  });
+  }, 240_000);
 
   it('shows a ValidationError next to the output it names', async () => {
     const app = await useTestApp();
