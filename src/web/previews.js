@@ -69,8 +69,10 @@ async function playHls(video, url) {
     hlsModule ??= import('/web/vendor/hls.js/hls.min.mjs');
     const { default: Hls } = await hlsModule;
     if (Hls.isSupported()) {
-      // No worker: the page's Content-Security-Policy allows scripts from this origin only.
-      const hls = new Hls({ enableWorker: false });
+      // No worker: the page's Content-Security-Policy allows scripts from this origin only. Segments
+      // load once the preview is played, so a page of ladders does not download them all.
+      const hls = new Hls({ enableWorker: false, autoStartLoad: false });
+      video.addEventListener('play', () => hls.startLoad(), { once: true });
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
         hls.destroy();
