@@ -3,7 +3,7 @@ import { downloadOutput } from '../client/download.js';
 import { watchJob, type Job } from '../client/jobs.js';
 import { createJobBar, createTransferBar, LABEL_WIDTH } from './bars.js';
 
-/** Shows a live bar from the job's jobUpdated events and resolves with the job once it is terminal. */
+/** Shows a live bar from the job's jobUpdated events, then the job's notices; resolves with the job once it is terminal. */
 export async function followJob(client: ApiClient, id: string): Promise<Job> {
   const bar = createJobBar();
   let last: Job | null = null;
@@ -16,6 +16,8 @@ export async function followJob(client: ApiClient, id: string): Promise<Job> {
     bar.stop();
   }
   if (!last) throw new Error(`No updates arrived for job ${id}`);
+  // What the service decided that the request did not say (a quality above the source skipped, ...).
+  for (const notice of last.notices) process.stderr.write(`Note: ${notice}\n`);
   return last;
 }
 

@@ -25,22 +25,37 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
   return stream.isTTY ? terminalBar(options, stream) : plainBar(options, stream);
 }
 
+/**
+ * Terminal bars being drawn. A drawn bar has turned line wrapping off and hidden the cursor; whoever
+ * exits early (Ctrl-C) calls stopAllBars() first, or the shell stays that way until `reset`.
+ */
+const drawing = new Set<ProgressBar>();
+
+/** Stops every bar being drawn, which gives the terminal its line wrapping and cursor back. */
+export function stopAllBars(): void {
+  for (const bar of [...drawing]) bar.stop();
+}
+
 function terminalBar(options: ProgressBarOptions, stream: NodeJS.WriteStream): ProgressBar {
   const bar = new cliProgress.SingleBar(
     { format: options.format, stream, hideCursor: true, barsize: 30, fps: 8, etaBuffer: 20, autopadding: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
-  return {
+  const handle: ProgressBar = {
     update(value, fields = {}) {
-      if (!started) bar.start(Math.max(options.total, 1), value, fields);
-      else bar.update(value, fields);
+      if (!started) {
+        bar.start(Math.max(options.total, 1), value, fields);
+        drawing.add(handle);
+      } else bar.update(value, fields);
       started = true;
     },
     stop() {
-      if (started) bar.stop();
+      if (!drawing.delete(handle)) return;
+      bar.stop();
     },
   };
+  return handle;
 }
 
 function plainBar(options: ProgressBarOptions, stream: NodeJS.WriteStream): ProgressBar {

@@ -2,12 +2,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiClient } from '../client/api-client.js';
 import { contentTypeForFile } from '../client/content-types.js';
-import { JobRequestError } from '../client/errors.js';
 import { cancelJob, createJob, startJob } from '../client/jobs.js';
 import { uploadFile } from '../client/upload.js';
 import { createTransferBar } from './bars.js';
 import { describeOutcome, downloadOutputs, followJob } from './follow.js';
+import { onInterrupt, shellQuote } from './interrupt.js';
 import { parseOutputSpecs } from './output-specs.js';
+import { rejectedFlagError } from './rejected-flag.js';
 import { UsageError } from './usage-error.js';
 
 export interface TranscodeOptions {
@@ -24,50 +25,62 @@ export interface TranscodeOptions {
  */
 export async function transcode(client: ApiClient, file: string, options: TranscodeOptions): Promise<number> {
   const outputs = parseOutputSpecs(options.audio, options.video);
-  const size = await stat(file).catch(() => null);
-  if (!size?.isFile()) throw new UsageError(`${file}: no such file`);
-  if (size.size === 0) throw new UsageError(`${file}: the file is empty`);
+  const size = await readableFile(file);
 
   const job = await createJob(client, {
-    source: { filename: path.basename(file), contentType: options.contentType ?? contentTypeForFile(file), sizeBytes: size.size },
+    source: { filename: path.basename(file), contentType: options.contentType ?? contentTypeForFile(file), sizeBytes: size },
     outputs: outputs.map(({ output }) => output),
   }).catch((error: unknown) => {
-    throw nameTheFlag(error, outputs.map(({ flag }) => flag));
+    throw rejectedFlagError(error, { outputFlags: outputs.map(({ flag }) => flag), file, contentType: options.contentType });
   });
   process.stderr.write(`Job ${job.id}\n`);
   if (!job.source.upload) throw new Error('The API returned no upload URL for the new job');
 
-  const uploadBar = createTransferBar('upload', size.size);
+  // Ctrl-C restores the terminal and says how to get back to the job: before it starts, nothing
+  // will ever run it; after, it keeps running on the service.
+  let stage: 'uploading' | 'running' | 'downloading' = 'uploading';
+  const watchCommand = `ffly watch ${job.id} --out ${shellQuote(options.out)}`;
+  const stopListening = onInterrupt(() => {
+    if (stage === 'uploading') return `Job ${job.id} was not started (the upload was interrupted); "ffly cancel ${job.id}" discards it.`;
+    if (stage === 'downloading') return `Job ${job.id} is complete; this downloads its outputs again:\n  ${watchCommand}`;
+    return `Job ${job.id} keeps running.\n  follow it:  ${watchCommand}\n  stop it:    ffly cancel ${job.id}`;
+  });
   try {
-    await uploadFile(file, job.source.upload, { onProgress: (bytes) => uploadBar.update(bytes) });
-    uploadBar.stop();
-    await startJob(client, job.id);
-  } catch (error) {
-    uploadBar.stop();
-    // Best effort: a job that can never start should not linger in AWAITING_UPLOAD.
-    await cancelJob(client, job.id).catch(() => {});
-    throw error;
-  }
+    const uploadBar = createTransferBar('upload', size);
+    try {
+      await uploadFile(file, job.source.upload, { onProgress: (bytes) => uploadBar.update(bytes) });
+      uploadBar.stop();
+      await startJob(client, job.id);
+      stage = 'running';
+    } catch (error) {
+      uploadBar.stop();
+      // Best effort: a job that can never start should not linger in AWAITING_UPLOAD.
+      await cancelJob(client, job.id).catch(() => {});
+      throw error;
+    }
 
-  // Ctrl-C leaves the job running on the service: say how to get back to it.
-  const onInterrupt = () => {
-    process.stderr.write(`\nJob ${job.id} keeps running: "ffly watch ${job.id} --out ${options.out}" follows it, "ffly cancel ${job.id}" stops it\n`);
-    process.exit(130);
-  };
-  process.once('SIGINT', onInterrupt);
-  const finished = await followJob(client, job.id).finally(() => process.off('SIGINT', onInterrupt));
-  if (finished.status !== 'COMPLETED') {
-    process.stderr.write(`${describeOutcome(finished)}\n`);
-    return 1;
+    const finished = await followJob(client, job.id);
+    if (finished.status !== 'COMPLETED') {
+      process.stderr.write(`${describeOutcome(finished)}\n`);
+      return 1;
+    }
+    stage = 'downloading';
+    for (const local of await downloadOutputs(finished, options.out)) process.stdout.write(`${local}\n`);
+    return 0;
+  } finally {
+    stopListening();
   }
-  for (const local of await downloadOutputs(finished, options.out)) process.stdout.write(`${local}\n`);
-  return 0;
 }
 
-/** A ValidationError on "input.outputs.<n>..." names the flag that produced output n. */
-function nameTheFlag(error: unknown, flags: readonly string[]): unknown {
-  if (!(error instanceof JobRequestError) || !error.field) return error;
-  const index = /^input\.outputs\.(\d+)/.exec(error.field)?.[1];
-  const flag = index === undefined ? undefined : flags[Number(index)];
-  return flag ? new JobRequestError(error.typename, `${flag}: ${error.message}`) : error;
+/** The file's size; a path that is missing, a directory, unreadable or empty is a command-line mistake. */
+async function readableFile(file: string): Promise<number> {
+  const found = await stat(file).catch((error: NodeJS.ErrnoException) => error);
+  if (found instanceof Error) {
+    if (found.code === 'ENOENT' || found.code === 'ENOTDIR') throw new UsageError(`${file}: no such file`);
+    throw new UsageError(`${file}: cannot read it (${found.code ?? found.message})`);
+  }
+  if (found.isDirectory()) throw new UsageError(`${file}: is a directory; give the path of a media file`);
+  if (!found.isFile()) throw new UsageError(`${file}: not a regular file`);
+  if (found.size === 0) throw new UsageError(`${file}: the file is empty`);
+  return found.size;
 }

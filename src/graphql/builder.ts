@@ -1,11 +1,12 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
-import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLContext } from './context.js';
 import { ValidationError } from '../jobs/errors.js';
+import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 
 /** Builder configuration only: plugins, scalars, root types. Types live in src/resolvers/. */
 export const builder = new SchemaBuilder<{
@@ -43,11 +44,13 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
     nodesQueryOptions: false,
     nodeQueryOptions: { authScopes: { tenant: true } },
-    // A malformed or foreign id names no node: node(id:) answers null, as for an unknown job, rather
-    // than an error (a Job id that is not a uuid is turned away by the Job loader before SQL).
-    decodeGlobalID: (globalID) => {
+    // Short job ids ("job_…", 26 characters); the older base64 ids still decode. A malformed or foreign
+    // id names no node: node(id:) answers null, as for an unknown job, rather than an error (a Job id
+    // that is not a uuid is turned away by the Job loader before SQL).
+    encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
+    decodeGlobalID: (globalId) => {
       try {
-        const decoded = decodeGlobalID(globalID);
+        const decoded = decodeGlobalId(globalId);
         return decoded.typename === 'Job' ? decoded : { typename: 'Job', id: '' };
       } catch {
         return { typename: 'Job', id: '' };

@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { corsOptions } from './browser-guard.js';
 import { useRequestGuard } from './request-guard.js';
 import { renderOfflineGraphiQL } from './graphiql.js';
+import { useFieldSuggestionsForKnownCallers } from './field-suggestions.js';
 
 /** What the transports put in the initial context: WebSocket operations add the socket's request. */
 interface TransportContext {
@@ -47,7 +48,10 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
         maxDirectives: { n: 20 },
         maxTokens: { n: 2000 },
         costLimit: { maxCost: 5000 },
+        // Replaced by useFieldSuggestionsForKnownCallers: typos get "Did you mean" once the caller is known.
+        blockFieldSuggestion: { enabled: false },
       }),
+      useFieldSuggestionsForKnownCallers(services.authenticate),
     ],
     context: ({ request, connectionParams, req }): GraphQLContext => {
       // HTTP and SSE carry the key in the Authorization header; WebSocket in connection_init's payload.

@@ -263,10 +263,28 @@ function assignNames(outputs: OutputSpec[], givenNames: Array<string | null>): O
   return named;
 }
 
-function defaultName(output: OutputSpec): string {
+/**
+ * A default name that says what the output is: the format and every setting the request gave
+ * ("mp3-192k", "flac-24bit", "wav-48k-mono", "aac-128k-44k1-stereo"), so two outputs of one format
+ * differ by what differs between them rather than by a counter.
+ */
+export function defaultName(output: OutputSpec): string {
   if (output.kind === 'video') return { PASSTHROUGH: 'passthrough', WEB_OPTIMIZED: 'web', HLS: 'hls' }[output.preset];
-  const format = output.format.toLowerCase();
-  return output.bitrateKbps !== null ? `${format}-${output.bitrateKbps}k` : format;
+  const parts: string[] = [output.format.toLowerCase()];
+  if (output.bitrateKbps !== null) parts.push(`${output.bitrateKbps}k`);
+  if (output.bitDepth !== null) parts.push(`${output.bitDepth}bit`);
+  if (output.sampleRate !== null) parts.push(sampleRateLabel(output.sampleRate));
+  if (output.channels !== null) parts.push(CHANNEL_LABELS[output.channels] ?? `${output.channels}ch`);
+  return parts.join('-');
+}
+
+const CHANNEL_LABELS: Readonly<Record<number, string>> = { 1: 'mono', 2: 'stereo' };
+
+/** 48000 -> "48k", 44100 -> "44k1", 22050 -> "22k05" (the audio engineer's notation; a name may not hold dots). */
+function sampleRateLabel(hertz: number): string {
+  const thousands = Math.floor(hertz / 1000);
+  const rest = String(hertz % 1000).padStart(3, '0').replace(/0+$/, '');
+  return `${thousands}k${rest}`;
 }
 
 /** The uploaded file's object name: the base name with anything unsafe in an S3 key replaced. */

@@ -15,7 +15,7 @@ const SourceInput = builder.inputType('SourceInput', {
 
 const AudioOutputInput = builder.inputType('AudioOutputInput', {
   fields: (t) => ({
-    name: t.string({ description: 'Unique within the job; a default is derived (e.g. "mp3-192k").' }),
+    name: t.string({ description: 'Unique within the job; a default is derived from the settings given (e.g. "mp3-192k", "flac-24bit", "wav-48k-mono").' }),
     format: t.field({ type: AudioFormatEnum, required: true }),
     bitrateKbps: t.int({ description: 'Lossy formats only. Defaults: MP3 192, AAC 128, OPUS 96.' }),
     sampleRate: t.int({

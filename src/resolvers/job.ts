@@ -1,8 +1,8 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { findJob, listJobs, type JobRecord } from '../jobs/reader.js';
 import { builder } from '../graphql/builder.js';
 import { ValidationError } from '../jobs/errors.js';
+import { jobUuidOf } from '../graphql/global-id.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { JobStatusEnum } from './enums.js';
 import { JobErrorRef, JobOutputRef, JobProgressRef, JobSourceRef } from './job-parts.js';
@@ -15,14 +15,9 @@ export async function loadJobByGlobalId(context: GraphQLContext, globalId: strin
   return id ? findJob(context.services.db, context.viewer.tenantId, id) : null;
 }
 
-/** The job's uuid from its global id, or null when the id is malformed or names another type. */
+/** The job's uuid from its global id (short or the older base64 form), or null when malformed or another type's. */
 export function parseJobId(globalId: string): string | null {
-  try {
-    const { typename, id } = decodeGlobalID(globalId);
-    return typename === 'Job' && isUuid(id) ? id : null;
-  } catch {
-    return null;
-  }
+  return jobUuidOf(globalId);
 }
 
 /** Only a well-formed uuid reaches SQL: anything else would be a database error (and a 500), not a miss. */

@@ -1,6 +1,6 @@
 // The ffly web page: pick a file and outputs, upload with a progress bar, follow each job live.
 import { ApiError, createApi, uploadFile } from './api.js';
-import { formatBytes } from './format.js';
+import { formatBytes, formatWord } from './format.js';
 import { createJobCard } from './job-card.js';
 import { CancelJobDocument, CreateJobDocument, JobsDocument, JobUpdatedDocument, StartJobDocument } from './operations.js';
 import { createOutputsEditor } from './outputs-form.js';
@@ -14,6 +14,9 @@ const fileInput = element('file');
 const submit = element('submit');
 const formError = element('form-error');
 const jobList = element('job-list');
+const statusFilter = element('status-filter');
+const loadMore = element('load-more');
+const PAGE_SIZE = 10;
 const outputs = createOutputsEditor(element('output-list'), element('audio-output'), element('video-output'));
 
 /** Live subscriptions by job id, each a function that stops it. */
@@ -64,12 +67,14 @@ function describe(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
-function showJob(job) {
+/** Updates the job's card, or adds one: at the top for a new job, at the bottom for an older page. */
+function showJob(job, { older = false } = {}) {
   let card = cards.get(job.id);
   if (!card) {
     card = createJobCard(element('job-card'), job, { onCancel: cancel });
     cards.set(job.id, card);
-    jobList.prepend(card.element);
+    if (older) jobList.append(card.element);
+    else jobList.prepend(card.element);
     element('jobs-empty').hidden = true;
   }
   card.update(job);
@@ -95,27 +100,47 @@ async function cancel(id) {
   }
 }
 
-/** Counts list loads, so an answer for a key that has since changed is dropped. */
+/** Counts list loads, so an answer for a key or filter that has since changed is dropped. */
 let listGeneration = 0;
+/** Where the next page starts (the last page's endCursor), or null when there is none. */
+let nextCursor = null;
 
-/** The newest jobs of this key's tenant, followed live while they run. */
-async function loadJobs() {
-  const generation = ++listGeneration;
+/** The newest jobs of this key's tenant in the chosen status, followed live while they run. */
+function loadJobs() {
+  listGeneration += 1;
   for (const stop of following.values()) stop();
   following.clear();
   cards.clear();
   jobList.replaceChildren();
-  element('jobs-empty').hidden = false;
+  nextCursor = null;
+  loadMore.hidden = true;
+  const empty = element('jobs-empty');
+  empty.hidden = false;
+  empty.textContent = statusFilter.value
+    ? `No ${formatWord(statusFilter.value).toLowerCase()} jobs.`
+    : 'No jobs yet: your jobs show up here with live progress.';
+  return loadPage(null);
+}
+
+/** Appends the page after `after` (older jobs) to the list. */
+async function loadPage(after) {
+  const generation = listGeneration;
+  loadMore.disabled = true;
   try {
-    const { jobs } = await api.request(JobsDocument, { first: 10 });
+    const status = statusFilter.value ? [statusFilter.value] : null;
+    const { jobs } = await api.request(JobsDocument, { first: PAGE_SIZE, after, status });
     if (generation !== listGeneration) return;
-    for (const { node } of [...jobs.edges].reverse()) {
-      showJob(node);
+    for (const { node } of jobs.edges) {
+      showJob(node, { older: true });
       if (!TERMINAL.has(node.status) && node.status !== 'AWAITING_UPLOAD') follow(node.id);
     }
+    nextCursor = jobs.pageInfo.hasNextPage ? jobs.pageInfo.endCursor : null;
+    loadMore.hidden = nextCursor === null;
     showJobsError('');
   } catch (error) {
     if (generation === listGeneration) showJobsError(`Cannot list jobs: ${describe(error)}`);
+  } finally {
+    loadMore.disabled = false;
   }
 }
 
@@ -163,8 +188,12 @@ async function submitJob(event) {
 }
 
 keyInput.value = readKey();
+let currentKey = keyInput.value;
 keyInput.addEventListener('change', () => {
   const key = keyInput.value.trim();
+  // A change event can repeat for the same key (typing, then leaving the field): keep the list as it is.
+  if (key === currentKey) return;
+  currentKey = key;
   saveKey(key);
   api.dispose();
   api = createApi(key);
@@ -173,5 +202,7 @@ keyInput.addEventListener('change', () => {
 element('add-audio').addEventListener('click', () => outputs.addAudio().querySelector('select').focus());
 element('add-video').addEventListener('click', () => outputs.addVideo().querySelector('select').focus());
 element('job-form').addEventListener('submit', submitJob);
+statusFilter.addEventListener('change', () => loadJobs());
+loadMore.addEventListener('click', () => nextCursor && loadPage(nextCursor));
 outputs.addAudio();
 loadJobs();

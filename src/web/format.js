@@ -29,3 +29,10 @@ export function formatWord(constant) {
   const text = constant.toLowerCase().replaceAll('_', ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** An ISO date as a short local date and time, e.g. "29 Nov 2026, 12:03"; "" when missing. */
+export function formatTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}

@@ -1,7 +1,11 @@
-// One job in the list: name, status, a live progress bar, then download links or the error.
-import { formatBytes, formatDuration, formatWord } from './format.js';
+// One job in the list: name, creation time and id, status, a live progress bar, notices, then each
+// output with a preview, or the error.
+import { formatDuration, formatTime, formatWord } from './format.js';
+import { renderOutputs } from './previews.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+/** Statuses a progress bar would misrepresent: the work stopped, and the percent it reached means nothing now. */
+const NO_BAR = new Set(['FAILED', 'CANCELED']);
 
 /** Builds the card from the <template id="job-card"> and returns it with an `update(job)` to call on every event. */
 export function createJobCard(template, job, { onCancel }) {
@@ -9,12 +13,17 @@ export function createJobCard(template, job, { onCancel }) {
   const part = (name) => card.querySelector(`[data-${name}]`);
   const titleId = `job-${job.id}-title`;
   card.id = `job-${job.id}`;
+  card.dataset.jobId = job.id;
   part('title').id = titleId;
   part('title').textContent = job.source.filename;
+  part('created').dateTime = job.createdAt;
+  part('created').textContent = formatTime(job.createdAt);
+  part('id').textContent = job.id;
   part('progress').setAttribute('aria-labelledby', titleId);
   part('cancel').addEventListener('click', () => onCancel(job.id));
   part('cancel').setAttribute('aria-label', `Cancel ${job.source.filename}`);
   let lastStatus = null;
+  let outputsShown = false;
 
   const update = (next) => {
     const progress = next.progress;
@@ -22,6 +31,7 @@ export function createJobCard(template, job, { onCancel }) {
     const bar = part('progress');
     bar.value = percent;
     bar.textContent = `${Math.floor(percent)} %`;
+    bar.hidden = NO_BAR.has(next.status);
     card.dataset.status = next.status;
     part('status').textContent = formatWord(next.status);
     part('detail').textContent = describeProgress(next, percent);
@@ -31,10 +41,17 @@ export function createJobCard(template, job, { onCancel }) {
       part('announce').textContent = `${job.source.filename}: ${formatWord(next.status)}`;
       lastStatus = next.status;
     }
+    renderNotices(part('notices'), next.notices ?? []);
     const error = part('error');
     error.hidden = next.status !== 'FAILED';
     error.textContent = next.error ? `${next.error.message} (${next.error.code})` : '';
-    renderDownloads(part('downloads'), next);
+    // Rendered once: later events mint fresh URLs, and swapping them would restart a playing preview.
+    const downloads = part('downloads');
+    downloads.hidden = next.status !== 'COMPLETED';
+    if (next.status === 'COMPLETED' && !outputsShown) {
+      renderOutputs(downloads, next);
+      outputsShown = true;
+    }
   };
   update(job);
   return { element: card, update, showError: (message) => showCardError(part('error'), message) };
@@ -51,33 +68,23 @@ function describeProgress(job, percent) {
     const duration = formatDuration(job.source.durationSeconds);
     return [`${job.outputs.length} output${job.outputs.length === 1 ? '' : 's'}`, duration && `source ${duration}`].filter(Boolean).join(' · ');
   }
+  if (job.status === 'CANCELED') return `Canceled${job.finishedAt ? ` ${formatTime(job.finishedAt)}` : ''}, before it finished: no outputs`;
+  if (job.status === 'FAILED') return `Failed${job.finishedAt ? ` ${formatTime(job.finishedAt)}` : ''}`;
   if (job.status === 'QUEUED') return 'Waiting for a worker';
   if (job.status === 'AWAITING_UPLOAD') return 'Waiting for the upload';
   return '';
 }
 
-function renderDownloads(list, job) {
-  list.replaceChildren();
-  list.hidden = job.status !== 'COMPLETED';
-  if (list.hidden) return;
-  for (const output of job.outputs) {
-    if (!output.url) continue;
-    const item = document.createElement('li');
-    const link = document.createElement('a');
-    link.href = output.url;
-    link.textContent = output.name;
-    const hls = output.contentType === 'application/vnd.apple.mpegurl';
-    // Presigned files download as attachments; an HLS link is a master playlist for a player.
-    if (hls) link.target = '_blank';
-    link.rel = 'noopener';
-    const meta = document.createElement('span');
-    meta.className = 'meta';
-    meta.textContent = [hls ? 'HLS playlist' : output.contentType, formatBytes(output.sizeBytes), formatDuration(output.durationSeconds)]
-      .filter(Boolean)
-      .join(' · ');
-    item.append(link, meta);
-    list.append(item);
-  }
+function renderNotices(list, notices) {
+  list.hidden = notices.length === 0;
+  if (list.childElementCount === notices.length) return;
+  list.replaceChildren(
+    ...notices.map((notice) => {
+      const item = document.createElement('li');
+      item.textContent = notice;
+      return item;
+    }),
+  );
 }
 
 function showCardError(element, message) {

@@ -10,24 +10,34 @@ import type { Route } from '../http/app.js';
 export const WEB_ASSETS_PREFIX = '/web/';
 
 const WEB_DIR = import.meta.dirname;
-// graphql-ws's browser build: an ES module plus the chunk it imports, served as they ship.
-const GRAPHQL_WS_DIR = path.dirname(createRequire(import.meta.url).resolve('graphql-ws/client'));
-const VENDOR_PREFIX = 'vendor/graphql-ws/';
+const require = createRequire(import.meta.url);
+
+/**
+ * Browser builds of dependencies, served as they ship (no CDN: the page works offline):
+ * graphql-ws's ES module plus the chunk it imports, and hls.js's ES module, which plays an HLS
+ * ladder in browsers without native HLS (loaded only when a card has one to preview).
+ */
+const VENDOR: ReadonlyArray<{ prefix: string; dir: string; files: RegExp }> = [
+  { prefix: 'vendor/graphql-ws/', dir: path.dirname(require.resolve('graphql-ws/client')), files: /^(client|common-[A-Za-z0-9_-]+)\.js$/ },
+  { prefix: 'vendor/hls.js/', dir: path.dirname(require.resolve('hls.js/dist/hls.min.mjs')), files: /^hls\.min\.mjs$/ },
+];
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
 };
 
 /**
  * Scripts and styles only from this origin; uploads go to the store's presigned URL and
- * subscriptions to /graphql over WebSocket, whatever origin the store has.
+ * subscriptions to /graphql over WebSocket, whatever origin the store has. Previews load media and
+ * images from the store's download URLs; hls.js feeds the video element through blob: URLs.
  */
 const PAGE_SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' http: https: ws: wss:; " +
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; media-src 'self' http: https: blob:; " +
+    "connect-src 'self' http: https: ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -40,8 +50,8 @@ interface Asset {
 
 /**
  * The web page (no build step): "/" serves index.html, "/web/<file>" its scripts and styles,
- * "/web/operations.js" the generated typed documents as an ES module, and
- * "/web/vendor/graphql-ws/*" graphql-ws's browser build.
+ * "/web/operations.js" the generated typed documents as an ES module, and "/web/vendor/*" the
+ * browser builds of graphql-ws and hls.js.
  */
 export function createWebRoutes(): Record<string, Route> {
   const cache = new Map<string, Promise<Asset | null>>();
@@ -65,15 +75,21 @@ export function createWebRoutes(): Record<string, Route> {
 /** Only names that can be nothing but one of our assets: no dots in directories, no TypeScript. */
 function isAssetName(name: string): boolean {
   if (name === 'operations.js') return true;
-  if (name.startsWith(VENDOR_PREFIX)) return /^(client|common-[A-Za-z0-9_-]+)\.js$/.test(name.slice(VENDOR_PREFIX.length));
+  const vendor = vendorOf(name);
+  if (vendor) return vendor.files.test(name.slice(vendor.prefix.length));
   return /^[a-z][a-z0-9-]*\.(js|css)$/.test(name);
+}
+
+function vendorOf(name: string) {
+  return VENDOR.find((entry) => name.startsWith(entry.prefix));
 }
 
 async function loadAsset(name: string): Promise<Asset | null> {
   let body: Buffer;
   if (name === 'operations.js') body = Buffer.from(operationsModule());
   else {
-    const file = name.startsWith(VENDOR_PREFIX) ? path.join(GRAPHQL_WS_DIR, name.slice(VENDOR_PREFIX.length)) : path.join(WEB_DIR, name);
+    const vendor = vendorOf(name);
+    const file = vendor ? path.join(vendor.dir, name.slice(vendor.prefix.length)) : path.join(WEB_DIR, name);
     const read = await readFile(file).catch(() => null);
     if (!read) return null;
     body = read;

@@ -1,5 +1,5 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { JobRecord } from '../jobs/reader.js';
+import { encodeGlobalId } from '../graphql/global-id.js';
 import { mintOutputUrl, type OutputUrlContext } from '../jobs/output-urls.js';
 
 /** The webhook event types; each is the terminal status it reports, e.g. COMPLETED -> job.completed. */
@@ -47,7 +47,7 @@ export async function buildWebhookPayload(
     timestamp: event.occurredAt.toISOString(),
     data: {
       job: {
-        id: encodeGlobalID('Job', job.id),
+        id: encodeGlobalId('Job', job.id),
         status: job.status,
         error: job.status === 'FAILED' && job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? job.errorCode } : null,
         source: {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, TEST_KEYS, type TestApp } from '../support/app.js';
+import { shellQuote } from '../../src/cli/interrupt.js';
+import { startTestApp, TEST_KEYS, useTestApp, type TestApp } from '../support/app.js';
 import { createJob, runMutation, START_JOB, upload, wavInput } from '../support/jobs.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { startWorker } from '../support/worker.js';
@@ -43,16 +44,18 @@ describe('the ffly CLI against a real API and worker', () => {
     const source = await media.fixture('h264-aac-360p.mp4');
     const out = await media.subdir('cli-out');
 
-    const result = await ffly(['transcode', source, '--audio', 'mp3:128k:44100:1', '--video', 'hls:360p,240p', '--out', out]);
+    const result = await ffly(['transcode', source, '--audio', 'mp3:128k:44100:1', '--video', 'hls:480p,360p,240p', '--out', out]);
 
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout.split('\n')).toEqual([path.join(out, 'mp3-128k.mp3'), path.join(out, 'hls', 'master.m3u8')]);
+    // The source is 360p: the service skips 480p and says so, and so does the CLI.
+    expect(result.stderr).toMatch(/^Note: 480p is above the source's 360p/m);
+    expect(result.stdout.split('\n')).toEqual([path.join(out, 'mp3-128k-44k1-mono.mp3'), path.join(out, 'hls', 'master.m3u8')]);
     // Plain progress lines when stderr is not a terminal: the upload, the phases, the end.
     expect(result.stderr).toMatch(/^upload 100% /m);
     expect(result.stderr).toMatch(/^TRANSCODING \d+%/m);
     expect(result.stderr).toMatch(/^COMPLETED 100%/m);
 
-    const mp3 = (await ffprobe(path.join(out, 'mp3-128k.mp3'))).streams[0];
+    const mp3 = (await ffprobe(path.join(out, 'mp3-128k-44k1-mono.mp3'))).streams[0];
     expect(mp3).toMatchObject({ codec_name: 'mp3', sample_rate: '44100', channels: 1 });
 
     // Offline: ffprobe may open local files only, and no playlist mentions a URL any more.
@@ -105,11 +108,60 @@ describe('the ffly CLI against a real API and worker', () => {
     expect(await countJobs()).toBe(before);
   });
 
-  it('names the flag behind a ValidationError from the API', async () => {
-    const result = await ffly(['transcode', await media.fixture('wav-16bit-stereo-44k.wav'), '--audio', 'opus:96k:44100', '--out', media.dir]);
+  it('names the flag behind a ValidationError from the API, with exit code 2', async () => {
+    const wav = await media.fixture('wav-16bit-stereo-44k.wav');
+    const opus = await ffly(['transcode', wav, '--audio', 'mp3', '--audio', 'opus:96k:44100', '--out', media.dir]);
+    expect(opus.exitCode).toBe(2);
+    expect(opus.stderr).toMatch(/^ffly: --audio opus:96k:44100: sample rate 44100 is not supported by OPUS; use one of .+/);
 
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/^ffly: --audio opus:96k:44100: input\.outputs\.0\.audio\.sampleRate 44100 .+/);
+    const mp3 = await ffly(['transcode', wav, '--audio', 'mp3:999k', '--out', media.dir]);
+    expect(mp3.exitCode).toBe(2);
+    expect(mp3.stderr).toBe('ffly: --audio mp3:999k: bitrate must be from 32 to 320 for MP3');
+  });
+
+  it('tells a directory from a missing file', async () => {
+    const missing = await ffly(['transcode', path.join(media.dir, 'nothing-here.wav'), '--audio', 'mp3', '--out', media.dir]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toBe(`ffly: ${path.join(media.dir, 'nothing-here.wav')}: no such file`);
+
+    const directory = await ffly(['transcode', media.dir, '--audio', 'mp3', '--out', media.dir]);
+    expect(directory.exitCode).toBe(2);
+    expect(directory.stderr).toBe(`ffly: ${media.dir}: is a directory; give the path of a media file`);
+  });
+
+  it('gives the terminal back on Ctrl-C and prints the whole command that resumes', async () => {
+    // Its own API and no worker: the job waits in QUEUED with its bar drawn until Ctrl-C.
+    const quiet = await useTestApp();
+    const out = await media.subdir('interrupted out');
+    const command = [process.execPath, BIN, 'transcode', await media.fixture('wav-16bit-stereo-44k.wav'), '--audio', 'mp3', '--out', out];
+    // script(1) runs it on a pseudo-terminal: stderr is a TTY, and \x03 typed there is Ctrl-C.
+    const child = execa('script', ['-qefc', command.map(shellQuote).join(' '), '/dev/null'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', FFLY_API_URL: quiet.url, FFLY_API_KEY: TEST_KEYS[0] },
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
+    let screen = '';
+    child.stdout!.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    await expect.poll(() => screen, { timeout: 30_000 }).toMatch(/QUEUED +\|/);
+    child.stdin!.write('\x03');
+    const result = await child;
+
+    expect(result.exitCode, screen).toBe(130);
+    const id = /Job (job_[0-9A-Za-z]{22})/.exec(screen)?.[1];
+    expect(id, screen).toBeDefined();
+    const hint = screen.indexOf(`ffly watch ${id} --out '${out}'`);
+    expect(hint, screen).toBeGreaterThan(0);
+    expect(screen).toContain(`ffly cancel ${id}`);
+    // The bar turned wrapping off (\x1b[?7l); it is back on before the hint, and nothing turns it off again.
+    const wrapOff = screen.lastIndexOf('\x1b[?7l');
+    const wrapOn = screen.lastIndexOf('\x1b[?7h');
+    expect(wrapOff).toBeGreaterThanOrEqual(0);
+    expect(wrapOn).toBeGreaterThan(wrapOff);
+    expect(wrapOn).toBeLessThan(hint);
+    expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l')); // the cursor shows again
+    const [job] = (await quiet.graphql('{ jobs(first: 1) { edges { node { id status } } } }')).data.jobs.edges;
+    expect(job.node).toEqual({ id, status: 'QUEUED' });
   });
 
   it('lists jobs and cancels one, refusing to cancel it twice', async () => {

@@ -4,9 +4,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_KEYS, useTestApp, type TestApp } from '../support/app.js';
+import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInput } from '../support/jobs.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { startWorker } from '../support/worker.js';
 
@@ -22,7 +23,16 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        // The tests start previews from a script, as a click would.
+        '--autoplay-policy=no-user-gesture-required',
+      ],
     });
     media = await createMediaWorkspace();
   });
@@ -30,6 +40,17 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     await browser?.close();
     await media?.cleanup();
   });
+
+  /** Starts the media element (muted, as a click would) and waits until it has frames and its time moves, without a media error. */
+  async function expectPlaying(media: Locator): Promise<void> {
+    await media.evaluate((element: HTMLMediaElement) => {
+      element.muted = true;
+      void element.play().catch(() => {}); // the checks below say whether it plays
+    });
+    await expect.poll(() => media.evaluate((element: HTMLMediaElement) => element.readyState), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => media.evaluate((element: HTMLMediaElement) => element.currentTime), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await media.evaluate((element: HTMLMediaElement) => element.error?.message ?? null)).toBeNull();
+  }
 
   /** A fresh page on the app with the API key typed in, as a person would, and the script errors it raises. */
   async function openPage(app: TestApp): Promise<{ page: Page; scriptErrors: string[] }> {
@@ -64,6 +85,11 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file]);
     expect(JSON.parse(stdout).streams[0]).toMatchObject({ codec_name: 'mp3', bit_rate: '128000' });
 
+    // The card says when and which job it is, and the MP3 plays in place.
+    expect(await card.locator('[data-id]').textContent()).toMatch(/^job_[0-9A-Za-z]{22}$/);
+    expect(await card.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await expectPlaying(card.getByLabel('Preview of mp3-128k'));
+
     // Kept outside the repository for a person to look at; its path is in the test output.
     const screenshot = path.join(await mkdtemp(path.join(tmpdir(), 'ffly-web-')), 'completed-job.png');
     await page.screenshot({ path: screenshot, fullPage: true });
@@ -78,6 +104,53 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
 
     expect(scriptErrors).toEqual([]);
   });
+
+  it('shows notices, a canceled card, a second page of jobs, a status filter and an HLS preview that plays', async () => {
+    const app = await useTestApp();
+    startWorker(app);
+    // The oldest job: an HLS ladder asking for 480p from a 360p source, which the service skips with a notice.
+    const video = await readFile(await media.fixture('h264-aac-360p.mp4'));
+    const ladder = await createJob(app, {
+      source: { filename: 'clip.mp4', contentType: 'video/mp4', sizeBytes: video.length },
+      outputs: [{ video: { preset: 'HLS', qualities: ['P480', 'P240'] } }],
+    });
+    await upload(ladder, video);
+    await runMutation(app, START_JOB, ladder.id);
+    await expect.poll(async () => (await app.graphql(GET_JOB, { id: ladder.id })).data.job.status, { timeout: 150_000 }).toBe('COMPLETED');
+    // Then eleven newer ones waiting for their upload, one of them canceled.
+    const waiting = [];
+    for (let index = 0; index < 11; index++) waiting.push(await createJob(app, wavInput(1000 + index)));
+    const canceled = waiting[8]!;
+    await runMutation(app, CANCEL_JOB, canceled.id);
+
+    const { page, scriptErrors } = await openPage(app);
+    const hlsRequests: number[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname === '/web/vendor/hls.js/hls.min.mjs') hlsRequests.push(response.status());
+    });
+    const cards = page.locator('.job');
+    await expect.poll(() => cards.count()).toBe(10);
+
+    const canceledCard = page.locator(`[data-job-id="${canceled.id}"]`);
+    expect(await canceledCard.locator('.status').textContent()).toBe('Canceled');
+    expect(await canceledCard.locator('.job-detail').textContent()).toMatch(/^Canceled .*no outputs$/);
+    expect(await canceledCard.getByRole('progressbar').isHidden()).toBe(true);
+    expect(await canceledCard.locator('[data-id]').textContent()).toBe(canceled.id);
+
+    // The ladder is on the second page.
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => cards.count()).toBe(12);
+    expect(await page.getByRole('button', { name: 'Load more' }).isHidden()).toBe(true);
+    const ladderCard = page.locator(`[data-job-id="${ladder.id}"]`);
+    expect(await ladderCard.getByRole('list', { name: 'Notices' }).textContent()).toMatch(/480p is above the source's 360p/);
+    await expectPlaying(ladderCard.getByLabel('Preview of hls'));
+    expect(hlsRequests).toEqual([200]);
+
+    await page.getByLabel('Status').selectOption('CANCELED');
+    await expect.poll(() => cards.count()).toBe(1);
+    expect(await cards.first().getAttribute('data-job-id')).toBe(canceled.id);
+    expect(scriptErrors).toEqual([]);
+  }, 240_000);
 
   it('shows a ValidationError next to the output it names', async () => {
     const app = await useTestApp();

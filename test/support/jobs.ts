@@ -1,3 +1,4 @@
+import { jobUuidOf } from '../../src/graphql/global-id.js';
 import type { TestApp } from './app.js';
 
 export const JOB_FIELDS = `
@@ -42,5 +43,7 @@ export const wavInput = (sizeBytes: number, extra: Record<string, unknown> = {})
 
 /** The job's uuid (database id) from its GraphQL global id. */
 export function jobUuid(globalId: string): string {
-  return Buffer.from(globalId, 'base64').toString().split(':')[1]!;
+  const uuid = jobUuidOf(globalId);
+  if (!uuid) throw new Error(`Not a job id: ${globalId}`);
+  return uuid;
 }

@@ -35,10 +35,32 @@ describe('createJob input validation', () => {
     expectError(validate({ outputs }), 'input.outputs', /at most 10/);
   });
 
-  it('makes derived default names unique', () => {
-    const result = validate({ outputs: [{ audio: { format: 'MP3' } }, { audio: { format: 'MP3', sampleRate: 22050 } }] });
+  it('derives default names that say what each output is', () => {
+    const result = validate({
+      outputs: [
+        { audio: { format: 'MP3' } },
+        { audio: { format: 'MP3', sampleRate: 22050 } },
+        { audio: { format: 'FLAC' } },
+        { audio: { format: 'FLAC', bitDepth: 24 } },
+        { audio: { format: 'WAV', sampleRate: 48000, channels: 1 } },
+        { audio: { format: 'AAC', bitrateKbps: 256, sampleRate: 44100, channels: 6 } },
+      ],
+    });
     if (result instanceof ValidationError) throw result;
-    expect(result.spec.outputs.map((output) => output.name)).toEqual(['mp3-192k', 'mp3-192k-2']);
+    expect(result.spec.outputs.map((output) => output.name)).toEqual([
+      'mp3-192k',
+      'mp3-192k-22k05',
+      'flac',
+      'flac-24bit',
+      'wav-48k-mono',
+      'aac-256k-44k1-6ch',
+    ]);
+  });
+
+  it('keeps derived default names unique when two outputs are alike', () => {
+    const result = validate({ outputs: [{ audio: { format: 'MP3' } }, { audio: { format: 'MP3' } }, { audio: { format: 'MP3', name: 'mp3-192k-2' } }] });
+    if (result instanceof ValidationError) throw result;
+    expect(result.spec.outputs.map((output) => output.name)).toEqual(['mp3-192k', 'mp3-192k-3', 'mp3-192k-2']);
   });
 
   it('refuses two outputs with the same given name', () => {

@@ -49,7 +49,8 @@ describe('a job end to end: API, real worker process, real ffmpeg', () => {
     expect(job).toMatchObject({ status: 'COMPLETED', attempts: 1, machineId: 'local-worker', progress: { phase: 'DONE', percent: 100 } });
     expect(job.source.durationSeconds).toBeCloseTo(3, 0);
     const [mp3, flac] = job.outputs;
-    expect(mp3).toMatchObject({ name: 'mp3-128k', contentType: 'audio/mpeg' });
+    expect(mp3).toMatchObject({ name: 'mp3-128k-22k05-mono', contentType: 'audio/mpeg' });
+    expect(flac).toMatchObject({ name: 'flac-24bit', contentType: 'audio/flac' });
     expect(mp3.durationSeconds).toBeCloseTo(3, 0);
     const mp3Streams = (await ffprobe(mp3.url)).streams;
     expect(mp3Streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '22050', channels: 1 });

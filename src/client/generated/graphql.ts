@@ -19,7 +19,7 @@ export type AudioOutputInput = {
   /** 1 to 8 (MP3: 1 or 2). Default: the source's. */
   channels?: number | null | undefined;
   format: AudioFormat;
-  /** Unique within the job; a default is derived (e.g. "mp3-192k"). */
+  /** Unique within the job; a default is derived from the settings given (e.g. "mp3-192k", "flac-24bit", "wav-48k-mono"). */
   name?: string | null | undefined;
   /** One the codec supports (OPUS: 8000/12000/16000/24000/48000; MP3: <= 48000). Default: the source's, or the nearest supported. */
   sampleRate?: number | null | undefined;

@@ -1,4 +1,5 @@
 import type { ClaimedJob } from '../../../protocol/worker-api.js';
+import { jobUuidOf } from '../../../src/graphql/global-id.js';
 import { machineCredential } from '../../../src/workers/credentials.js';
 import type { TestApp } from '../../support/app.js';
 import { createJob, runMutation, START_JOB, upload, wavInput } from '../../support/jobs.js';
@@ -46,7 +47,9 @@ export function createWorkerDriver(app: TestApp): WorkerDriver {
 
 /** The job's uuid from its global id (what worker endpoints and SQL use). */
 export function jobUuid(globalId: string): string {
-  return Buffer.from(globalId, 'base64').toString().split(':')[1]!;
+  const uuid = jobUuidOf(globalId);
+  if (!uuid) throw new Error(`Not a job id: ${globalId}`);
+  return uuid;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

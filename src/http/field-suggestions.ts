@@ -1,0 +1,38 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Services } from '../services.js';
+
+/** The initial context of every transport: HTTP and SSE carry a Request, WebSocket its connection_init payload. */
+interface TransportContext {
+  request?: Request;
+  connectionParams?: Record<string, unknown>;
+}
+
+const SUGGESTION = /\s*Did you mean .+\?/g;
+
+/**
+ * graphql-js answers a mistyped field with "Did you mean ...?", which spells out the schema to
+ * whoever asks. Callers with a valid key (or anyone on a local stack, where no key is needed) get
+ * the suggestions, since the schema is theirs to read anyway; the rest get the error without them.
+ * Validation runs before the context (and its authentication) is built, hence the check here.
+ */
+export function useFieldSuggestionsForKnownCallers(authenticate: Services['authenticate']): Plugin<TransportContext> {
+  return {
+    onValidate({ context }) {
+      const authorization = context.connectionParams
+        ? (typeof context.connectionParams.authorization === 'string' ? context.connectionParams.authorization : null)
+        : (context.request?.headers.get('authorization') ?? null);
+      if (authenticate(authorization).ok) return undefined;
+      return ({ valid, result, setResult }) => {
+        if (valid) return;
+        setResult(result.map((error) => (error instanceof GraphQLError ? withoutSuggestion(error) : error)));
+      };
+    },
+  };
+}
+
+function withoutSuggestion(error: GraphQLError): GraphQLError {
+  if (!error.message.includes('Did you mean')) return error;
+  const { nodes, source, positions, path, originalError, extensions } = error;
+  return new GraphQLError(error.message.replace(SUGGESTION, ''), { nodes, source, positions, path, originalError, extensions });
+}
