@@ -7,7 +7,7 @@ import { WorkerImageStatus } from '../../src/fly/scheduler/worker-image.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { waitFor } from '../support/worker.js';
-import { type CountingProxy, FAST_POOL_ENV, startCountingProxy, startSharedEmulator, submitAudioJob, WORKER_APP } from './helpers.js';
+import { type CountingProxy, EMULATOR_TOKEN, FAST_POOL_ENV, startCountingProxy, startSharedEmulator, submitAudioJob, WORKER_APP } from './helpers.js';
 
 /** An image the registry has pruned, as Fly does with images pushed with --build-only and never deployed. */
 const GONE = 'registry.fly.io/ffly-worker:deployment-pruned';
@@ -39,7 +39,7 @@ describe('a worker image the registry no longer has', () => {
       const image = new WorkerImageStatus(GONE);
       const deps = {
         db: app.server.services.db,
-        client: createFlyClient({ baseUrl: proxy.url, token: 'test', appName: WORKER_APP }),
+        client: createFlyClient({ baseUrl: proxy.url, token: EMULATOR_TOKEN, appName: WORKER_APP }),
         logger,
         view: new PoolView(),
         worker: buildWorkerConfig({ image: GONE, guest: { cpuKind: 'shared', cpus: 1, memoryMb: 256 }, rootfsGb: 8, apiUrl: app.url, credential: 'x', idleMs: 1_000 }),
@@ -72,7 +72,7 @@ describe('a worker image the registry no longer has', () => {
   });
 
   it('is counted by the running scheduler while the jobs wait in QUEUED', async () => {
-    const app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url, FLY_WORKER_IMAGE: GONE });
+    const app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url, FLY_API_TOKEN: EMULATOR_TOKEN, FLY_WORKER_IMAGE: GONE });
     try {
       const id = await submitAudioJob(app, media);
       const scheduler = app.server.background.scheduler;

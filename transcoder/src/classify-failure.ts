@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import type { FailureCode } from '../../protocol/failure-codes.js';
+import { FAILURE_CODES, type FailureCode } from '../../protocol/failure-codes.js';
 import type { FailRequest } from '../../protocol/worker-api.js';
 import { isMediaError, redactSecrets } from './media/index.js';
 
@@ -12,6 +12,10 @@ function causeChain(error: unknown): unknown[] {
 
 function hasErrno(error: unknown, code: string): boolean {
   return causeChain(error).some((link) => (link as NodeJS.ErrnoException)?.code === code);
+}
+
+function hasFailureCode(error: unknown): error is Error & { code: FailureCode } {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && Object.hasOwn(FAILURE_CODES, error.code);
 }
 
 /**
@@ -28,6 +32,9 @@ export async function classifyFailure(error: unknown, jobDirectory: string, sour
   if (hasErrno(error, 'ENOSPC') || /No space left on device/i.test(stderr)) {
     return report('DISK_FULL', "The worker's disk filled up; the job will be retried.");
   }
+  // A failure the worker named itself (a refused download, a job that cannot fit its disk) already
+  // says whose fault it is: a missing source file is expected when the download never began.
+  if (!isMediaError(error) && hasFailureCode(error)) return report(error.code, error.message, null);
   const filesIntact = await Promise.all([access(jobDirectory), access(sourceFile)]).then(() => true, () => false);
   if (!filesIntact || (hasErrno(error, 'ENOENT') && !isMediaError(error))) {
     return report('WORKER_FILES_LOST', "The worker's working files vanished under it; the job will be retried.");
