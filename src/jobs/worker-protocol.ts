@@ -8,7 +8,7 @@
  * (`uploads`) when it is about to upload, in small batches, so they never need to outlive the lease.
  */
 import { expandRenditions } from '../../protocol/job-spec.js';
-import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type ClaimedJob, type UploadsResponse } from '../../protocol/worker-api.js';
+import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type ClaimedJob, type CompleteRequest, type UploadsResponse } from '../../protocol/worker-api.js';
 import type { Job } from '../db/schema.js';
 import type { Services } from '../services.js';
 import { jobToken } from '../workers/credentials.js';
@@ -124,17 +124,8 @@ export async function completeMultipart(
   return outcome;
 }
 
-export interface CompleteReport {
-  outputs: Array<{
-    name: string;
-    sizeBytes: number | null;
-    durationSeconds: number | null;
-    skippedReason: string | null;
-    substitute?: { outputIndex: number; fileName: string; contentType: string };
-  }>;
-  notices: string[];
-  sourceDurationSeconds: number | null;
-}
+/** What a worker reports when its attempt is done (the wire type of `POST .../complete`). */
+export type CompleteReport = CompleteRequest;
 
 /**
  * RUNNING -> COMPLETED once every rendition is accounted for and every produced one is in the store
