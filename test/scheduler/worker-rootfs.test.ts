@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
-import { FAST_POOL_ENV, observerClient, startSharedEmulator, submitAudioJob, waitForJobEnd } from './helpers.js';
+import { EMULATOR_TOKEN, FAST_POOL_ENV, observerClient, startSharedEmulator, submitAudioJob, waitForJobEnd } from './helpers.js';
 
 const GIB = 1024 ** 3;
 
@@ -13,7 +13,7 @@ describe('the worker machines the scheduler creates', () => {
     media = await createMediaWorkspace();
     emulator = await startSharedEmulator();
     // 10 GiB sources: the default root filesystem is ceil(2 × 10) + 2 = 22 GB, not Fly's 8.
-    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url, MAX_UPLOAD_BYTES: String(10 * GIB) });
+    app = await startTestApp({ ...FAST_POOL_ENV, MAX_MACHINES: '1', FLY_API_URL: emulator.url, FLY_API_TOKEN: EMULATOR_TOKEN, MAX_UPLOAD_BYTES: String(10 * GIB) });
   });
   afterAll(async () => {
     await app?.stop();
