@@ -25,6 +25,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { JOB_CHANNEL } from '../src/db/job-notifications.js';
+import { jobUuidOf } from '../src/graphql/global-id.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
 import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
 import { createFlyEmulator, localTranscoderCommand } from '../src/fly/emulator/index.js';
@@ -81,9 +82,9 @@ function describeMachine(): string {
 // 1. startJob → claimed through the scheduler ---------------------------------------------------
 
 async function benchScheduling(dataDir: string) {
-  const emulator = await createFlyEmulator({ dataDir: path.join(dataDir, 'fly-emulator'), machineCommand: localTranscoderCommand(), createDelayMs: 5_000, startDelayMs: 300 });
+  const emulator = await createFlyEmulator({ dataDir: path.join(dataDir, 'fly-emulator'), machineCommand: localTranscoderCommand(), createDelayMs: 5_000, startDelayMs: 300, token: 'bench' });
   const proxy = await startCountingProxy(emulator.url);
-  const env = { DATA_DIR: dataDir, PORT: '0', FLY_API_URL: proxy.url, MAX_MACHINES: '1', WORKER_IDLE_MS: '1500', LOG_LEVEL: 'silent' };
+  const env = { DATA_DIR: dataDir, PORT: '0', FLY_API_URL: proxy.url, FLY_API_TOKEN: 'bench', MAX_MACHINES: '1', WORKER_IDLE_MS: '1500', LOG_LEVEL: 'silent' };
   const server = await startServer(loadConfig(env), silentLogger());
   const source = await makeWav(dataDir);
   const latency = { noMachine: [] as number[], stoppedMachineAvailable: [] as number[] };
@@ -139,7 +140,7 @@ async function runJob(server: RunningServer, source: Buffer): Promise<{ from: nu
   const { createJob: job } = await graphql(server.url, 'mutation ($input: CreateJobInput!) { createJob(input: $input) { ... on Job { id source { upload { url headers { name value } } } } } }', { input });
   const headers = Object.fromEntries(job.source.upload.headers.map((header: { name: string; value: string }) => [header.name, header.value]));
   await fetch(job.source.upload.url, { method: 'PUT', headers, body: new Uint8Array(source) });
-  const uuid = Buffer.from(job.id, 'base64').toString().split(':')[1]!;
+  const uuid = jobUuidOf(job.id)!;
   const from = Date.now();
   await graphql(server.url, 'mutation ($id: ID!) { startJob(id: $id) { __typename } }', { id: job.id });
   // started_at is set by the claim, in the database's clock (the same host's).
@@ -251,7 +252,7 @@ async function benchEnqueueToClaim(server: RunningServer) {
 async function createTemplateJob(server: RunningServer): Promise<string> {
   const input = { source: { filename: 'a.wav', sizeBytes: 1000 }, outputs: [{ audio: { format: 'MP3' } }] };
   const { createJob } = await graphql(server.url, 'mutation ($input: CreateJobInput!) { createJob(input: $input) { ... on Job { id } } }', { input });
-  return Buffer.from(createJob.id, 'base64').toString().split(':')[1]!;
+  return jobUuidOf(createJob.id)!;
 }
 
 async function cloneJobs(sql: RunningServer['services']['sql'], count: number, status: 'AWAITING_UPLOAD' | 'QUEUED', templateId: string): Promise<string[]> {

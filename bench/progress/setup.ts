@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ClaimedJob } from '../../protocol/worker-api.js';
+import { jobUuidOf } from '../../src/graphql/global-id.js';
 import { machineCredential } from '../../src/workers/credentials.js';
 
 const HERE = import.meta.dirname;
@@ -81,7 +82,7 @@ export async function createRunningJobs(url: string, key: string, signingKey: Bu
   for (let index = 0; index < count; index += 10) await Promise.all(Array.from({ length: Math.min(10, count - index) }, createOne));
 
   const credential = machineCredential(signingKey);
-  const byId = new Map(globalIds.map((globalId) => [Buffer.from(globalId, 'base64').toString().split(':')[1]!, globalId]));
+  const byId = new Map(globalIds.map((globalId) => [jobUuidOf(globalId)!, globalId]));
   const jobs: RunningJob[] = [];
   while (jobs.length < count) {
     const response = await fetch(`${url}/worker/v1/claim`, {

@@ -149,6 +149,9 @@ describe('the worker protocol', () => {
     const claimed = (await claim())!;
     await post(`/jobs/${claimed.id}/release`, claimed.token, { reason: 'SIGTERM' });
     expect(await readJob(id)).toMatchObject({ status: 'QUEUED', attempts: 0, progress: null });
+    // Recorded as an event whose detail is a JSON object (the prepared statement binds it as jsonb once).
+    const [event] = await app.server.services.sql`select detail from job_events where job_id = ${claimed.id} and type = 'released'`;
+    expect(event?.detail).toEqual({ reason: 'SIGTERM' });
   });
 
   it('requeues a job whose lease expired, refuses the old worker, and fails it with WORKER_LOST after MAX_ATTEMPTS', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { mapRow } from '../../db/map-row.js';
+import { executePrepared } from '../../db/prepared.js';
 import { jobsTable, type Job } from '../../db/schema.js';
 import { notifyExpression } from './notify.js';
 import { leaseGuard, runTransition } from './transition.js';
@@ -14,7 +15,7 @@ import { leaseGuard, runTransition } from './transition.js';
  * would be refused as "lost" — safe, and it saves a disk flush on the hot path.
  */
 export async function claimNextJob(db: Pick<Database, 'execute'>, options: { machineId: string | null; leaseMs: number }): Promise<Job | null> {
-  const rows = await db.execute(sql`
+  const rows = await executePrepared(db, sql`
     with next as (
       select id from jobs
       where status = 'QUEUED' and run_after <= now()
@@ -46,7 +47,7 @@ export async function claimNextJob(db: Pick<Database, 'execute'>, options: { mac
     )
     select claimed.*, ${notifyExpression('claimed')}, set_config('synchronous_commit', 'off', true)
     from claimed`);
-  const row = (rows as unknown as Array<Record<string, unknown>>)[0];
+  const row = rows[0];
   return row ? mapRow(jobsTable, row) : null;
 }
 

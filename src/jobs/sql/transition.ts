@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { mapRow } from '../../db/map-row.js';
+import { executePrepared } from '../../db/prepared.js';
 import { jobsTable, type Job, type JobStatus } from '../../db/schema.js';
 import { fromStatuses, type TransitionEvent } from '../transitions.js';
 import { notifyExpression } from './notify.js';
@@ -40,7 +41,7 @@ export async function runTransition(db: Executor, statement: TransitionStatement
   const set = statement.set ? sql`, ${statement.set}` : sql``;
   const to = typeof statement.to === 'string' ? sql`${statement.to}` : statement.to;
   const detail = statement.detail ? JSON.stringify(statement.detail) : null;
-  const rows = await db.execute(sql`
+  const rows = await executePrepared(db, sql`
     with previous as (
       select id, status from jobs where id = ${statement.id}${tenant} for update
     ), changed as (
@@ -54,7 +55,7 @@ export async function runTransition(db: Executor, statement: TransitionStatement
     )
     select changed.*, ${notifyExpression('changed')}${statement.asyncCommit ? sql`, set_config('synchronous_commit', 'off', true)` : sql``}
     from changed`);
-  const row = (rows as unknown as Array<Record<string, unknown>>)[0];
+  const row = rows[0];
   return row ? mapRow(jobsTable, row) : null;
 }
 
