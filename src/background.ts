@@ -1,16 +1,7 @@
 import { type Scheduler, startScheduler } from './fly/scheduler/index.js';
-import type { Services } from './services.js';
+import type { BackgroundContext } from './background-context.js';
 import { startWebhookDeliverer } from './webhooks/deliverer.js';
 import { startLeaseReaper } from './workers/lease-reaper.js';
-
-/** What background loops get: the process's services and the URL this instance listens on. */
-export interface BackgroundContext {
-  services: Services;
-  /** This instance's own URL (the default base of links for clients). */
-  url: string;
-  /** Where workers reach this instance when `WORKER_API_URL` is unset: `url`, or the `WORKER_PORT` listener. */
-  workerUrl?: string;
-}
 
 /**
  * Starts the loops every API instance runs beside the HTTP server, after it listens. Each loop is

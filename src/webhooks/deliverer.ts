@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import type { BackgroundContext } from '../background.js';
+import type { BackgroundContext } from '../background-context.js';
 import { attemptDelivery, type AttemptContext } from './attempt.js';
 import { claimDueDeliveries, millisecondsUntilNextDue, WEBHOOK_CHANNEL } from './deliveries.js';
 import type { ResolveHost } from './url-guard.js';
