@@ -12,6 +12,7 @@ COPY scripts/build.ts ./scripts/
 COPY protocol/ ./protocol/
 COPY src/ ./src/
 COPY transcoder/src/ ./transcoder/src/
+COPY transcoder/build-options.json ./transcoder/
 RUN npm run build
 
 FROM node:24-bookworm-slim

@@ -1,21 +1,12 @@
 /**
  * `npm run build` in transcoder/ (the worker image runs it): the worker as one ES module with its
- * dependencies inside, for Node 24, in dist/worker.mjs. The local emulator bundles the worker with the
- * same options (src/fly/emulator/transcoder-command.ts; a test keeps the two equal).
+ * dependencies inside, for Node 24, in dist/worker.mjs. The options live in build-options.json, which
+ * the local emulator reads too (src/fly/emulator/transcoder-command.ts).
  */
 import { pathToFileURL } from 'node:url';
+import WORKER_BUILD from './build-options.json' with { type: 'json' };
 
-export const WORKER_BUILD = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  // The npm-shipped ffmpeg fallback picks its platform package at run time: left outside.
-  external: ['@ffmpeg-installer/*', '@ffprobe-installer/*'],
-  // A `require` for the CommonJS parts of dependencies.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta" + '.url);' },
-  logLevel: 'silent',
-};
+export { WORKER_BUILD };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { build } = await import('esbuild');

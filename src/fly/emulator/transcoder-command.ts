@@ -4,27 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions } from 'esbuild';
+import workerBuildOptions from '../../../transcoder/build-options.json' with { type: 'json' };
 import type { MachineCommand } from './options.js';
 
 /** The transcoder's entry point in this repository. */
 export const TRANSCODER_ENTRY = fileURLToPath(new URL('../../../transcoder/src/main.ts', import.meta.url));
 
 /**
- * How the worker is bundled, here and by `transcoder/package.json`'s `build` script (the image's):
- * one ES module with its dependencies inside, for the Node 24 that runs everything. The npm-shipped
- * ffmpeg fallback stays outside (it picks its platform package at run time). The banner gives the
- * CommonJS parts of dependencies a `require`.
+ * How the worker is bundled, here and by `transcoder/build.mjs` (the worker image's build): one file,
+ * `transcoder/build-options.json`, read by both. One ES module with its dependencies inside, for the
+ * Node 24 that runs everything; the npm-shipped ffmpeg fallback stays outside (it picks its platform
+ * package at run time); the banner gives the CommonJS parts of dependencies a `require`.
  */
-export const WORKER_BUILD: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  external: ['@ffmpeg-installer/*', '@ffprobe-installer/*'],
-  // Split so that `npm run build`, which rewrites this file's import-meta references, leaves it alone.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta" + '.url);' },
-  logLevel: 'silent',
-};
+export const WORKER_BUILD = workerBuildOptions as BuildOptions;
 
 let bundled: string | null = null;
 
