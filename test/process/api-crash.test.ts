@@ -1,34 +1,19 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/net/free-port.js';
+import { startEntryPoint } from '../support/entry-point.js';
 import { waitFor } from '../support/worker.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
-/** `npm start` as a user runs it, in its own process. */
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; ready: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /(http:\/\/\S+)\/graphql \(GraphiQL\)/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ready:\n${output}`)));
-  });
-  return { child, output: () => output, ready };
+/** `npm start` as a user runs it, in its own process; `ready` is its base URL. */
+function start(env: Record<string, string>) {
+  const started = startEntryPoint(env);
+  return { ...started, ready: started.ready.then((url) => url.replace(/\/graphql$/, '')) };
 }
 
 async function graphql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {

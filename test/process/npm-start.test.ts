@@ -1,32 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/net/free-port.js';
+import { startEntryPoint } from '../support/entry-point.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** `npm start` as a user runs it: the real entry point, embedded PostgreSQL and s3rver, in its own process. */
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; ready: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /(http:\/\/\S+\/graphql) \(GraphiQL\)/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ready:\n${output}`)));
-  });
-  return { child, output: () => output, ready };
-}
+const start = (env: Record<string, string>) => startEntryPoint(env);
 
 function postgresProcessesUnder(directory: string): string[] {
   try {

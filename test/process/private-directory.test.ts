@@ -1,9 +1,10 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startEntryPoint, type EntryPointRun } from '../support/entry-point.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const isRoot = process.getuid?.() === 0;
@@ -35,33 +36,11 @@ async function privateClone(): Promise<{ top: string; clone: string }> {
 
 const execFileAsync = promisify(execFile);
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  ready: Promise<string>;
-}
+type Started = EntryPointRun;
 
 /** The API's entry point as `npm start` runs it, from `cwd`, optionally as another user. */
 function start(cwd: string, env: Record<string, string>, user?: { uid: number; gid: number }): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd,
-    env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...user,
-  });
-  let output = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /(http:\/\/\S+\/graphql) \(GraphiQL\)/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ready:\n${output}`)));
-    child.once('error', reject);
-  });
-  return { child, output: () => output, ready };
+  return startEntryPoint({ PORT: '0', ...env }, { cwd, ...(user ? { user } : {}) });
 }
 
 async function createsAJob(url: string): Promise<void> {
