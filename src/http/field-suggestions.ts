@@ -19,16 +19,22 @@ const SUGGESTION = /\s*Did you mean .+\?/g;
 export function useFieldSuggestionsForKnownCallers(authenticate: Services['authenticate']): Plugin<TransportContext> {
   return {
     onValidate({ context }) {
-      const authorization = context.connectionParams
-        ? (typeof context.connectionParams.authorization === 'string' ? context.connectionParams.authorization : null)
-        : (context.request?.headers.get('authorization') ?? null);
-      if (authenticate(authorization).ok) return undefined;
       return ({ valid, result, setResult }) => {
-        if (valid) return;
+        // Only a failed validation needs to know the caller: valid operations are authenticated once, by the context.
+        if (valid || authenticate(authorizationOf(context)).ok) return;
         setResult(result.map((error) => (error instanceof GraphQLError ? withoutSuggestion(error) : error)));
       };
     },
   };
+}
+
+/** The caller's `Authorization` value: HTTP and SSE carry it as a header, WebSocket in connection_init's payload. */
+export function authorizationOf(context: TransportContext): string | null {
+  if (context.connectionParams) {
+    const value = context.connectionParams.authorization;
+    return typeof value === 'string' ? value : null;
+  }
+  return context.request?.headers.get('authorization') ?? null;
 }
 
 function withoutSuggestion(error: GraphQLError): GraphQLError {

@@ -6,7 +6,7 @@ import type { Services } from '../services.js';
 import { corsOptions } from './browser-guard.js';
 import { useRequestGuard } from './request-guard.js';
 import { renderOfflineGraphiQL } from './graphiql.js';
-import { useFieldSuggestionsForKnownCallers } from './field-suggestions.js';
+import { authorizationOf, useFieldSuggestionsForKnownCallers } from './field-suggestions.js';
 
 /** What the transports put in the initial context: WebSocket operations add the socket's request. */
 interface TransportContext {
@@ -55,10 +55,7 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
     ],
     context: ({ request, connectionParams, req }): GraphQLContext => {
       // HTTP and SSE carry the key in the Authorization header; WebSocket in connection_init's payload.
-      const authorization = connectionParams
-        ? (typeof connectionParams.authorization === 'string' ? connectionParams.authorization : null)
-        : request.headers.get('authorization');
-      const result = services.authenticate(authorization);
+      const result = services.authenticate(authorizationOf({ request, connectionParams }));
       if (!result.ok) {
         throw createGraphQLError(result.message, {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
