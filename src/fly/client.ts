@@ -42,8 +42,14 @@ export interface FlyClientOptions {
   createReconcile?: Partial<CreateReconcileOptions>;
 }
 
-/** Network jitter allowance on top of each rate-limit wait (see RateLimiterOptions). */
-const RATE_LIMIT_MARGIN_MS = 50;
+/**
+ * Network jitter allowance on top of each rate-limit wait (see RateLimiterOptions). Fly's bucket starts
+ * when our first call of a burst *arrives*: if that call is the slow one (a new connection, a busy
+ * event loop, a long route to api.machines.dev), a call sent when our own bucket refills can land before
+ * Fly's has. 50 ms was too little even on loopback for a burst of new connections; the wait is paid only
+ * by calls past the burst, which are rare.
+ */
+const RATE_LIMIT_MARGIN_MS = 250;
 /** Most machines remembered for the 404 grace at once. */
 const MAX_REMEMBERED_CREATES = 256;
 
