@@ -8,7 +8,7 @@ COPY package.json package-lock.json .npmrc ./
 # Optional dependencies are the embedded PostgreSQL, the npm-shipped ffmpeg and Node (the image has Node 24).
 RUN npm ci --omit=optional --no-audit --no-fund
 COPY tsconfig.json ./
-COPY scripts/build.ts ./scripts/
+COPY scripts/build.ts scripts/api-build-options.ts ./scripts/
 COPY protocol/ ./protocol/
 COPY src/ ./src/
 COPY transcoder/src/ ./transcoder/src/

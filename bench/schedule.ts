@@ -28,7 +28,7 @@ import { JOB_CHANNEL } from '../src/db/job-notifications.js';
 import { jobUuidOf } from '../src/graphql/global-id.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
 import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
-import { createFlyEmulator, localTranscoderCommand } from '../src/fly/emulator/index.js';
+import { createFlyEmulator, localTranscoderCommand } from '../emulator/src/index.js';
 import { silentLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { machineCredential } from '../src/workers/credentials.js';

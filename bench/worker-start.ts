@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { localTranscoderCommand, TRANSCODER_ENTRY } from '../src/fly/emulator/transcoder-command.js';
+import { localTranscoderCommand, TRANSCODER_ENTRY } from '../emulator/src/transcoder-command.js';
 import { describeMachine, fmt, percentile } from './support.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);

@@ -1,7 +1,7 @@
 /**
  * `npm run build` in transcoder/ (the worker image runs it): the worker as one ES module with its
  * dependencies inside, for Node 24, in dist/worker.mjs. The options live in build-options.json, which
- * the local emulator reads too (src/fly/emulator/transcoder-command.ts).
+ * the local emulator reads too (emulator/src/transcoder-command.ts).
  */
 import { pathToFileURL } from 'node:url';
 import WORKER_BUILD from './build-options.json' with { type: 'json' };

@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { emulatorOptionsFromEnv, type FlyEmulatorOptions } from '../fly/emulator/options.js';
 import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../fly/scheduler/guest.js';
 import { defaultRootfsGb, MAX_ROOTFS_GB } from '../fly/scheduler/worker-disk.js';
 
@@ -33,13 +32,15 @@ export interface Config {
     workerApp: string;
     workerImage: string;
     region: string | null;
-    emulatorPort: number;
     /** Size of every worker machine (`FLY_WORKER_CPU_KIND`, `FLY_WORKER_CPUS`, `FLY_WORKER_MEMORY_MB`). */
     workerGuest: WorkerGuest;
     /** Root filesystem of every worker machine in GB (`FLY_WORKER_ROOTFS_GB`, default from `MAX_UPLOAD_BYTES`). */
     workerRootfsGb: number;
-    /** The `FLY_EMULATOR_*` knobs, for the emulator the API starts in-process when it has no Fly token. */
-    emulator: Partial<FlyEmulatorOptions>;
+    /**
+     * The `FLY_EMULATOR_*` variables as given, for the emulator the local stack starts when there is no
+     * Fly token. Passed along unread: the emulator parses (and refuses) them itself.
+     */
+    emulatorEnv: Record<string, string>;
   };
   /** Where clients reach the API (base of signed HLS links); null derives it from each request. */
   publicUrl: string | null;
@@ -155,14 +156,6 @@ export function loadConfig(env: Env): Config {
   const maxUploadBytes = read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER);
   const workerRootfsGb = read.integer('FLY_WORKER_ROOTFS_GB', Math.min(defaultRootfsGb(maxUploadBytes), MAX_ROOTFS_GB), 1, MAX_ROOTFS_GB);
 
-  let emulator: Partial<FlyEmulatorOptions> = {};
-  try {
-    emulator = emulatorOptionsFromEnv(env);
-  } catch (error) {
-    // One line per bad knob, after the header line of the emulator's own message.
-    problems.push(...String((error as Error).message).split('\n- ').slice(1));
-  }
-
   const port = read.integer('PORT', 4000, 0, 65_535);
   const workerPort = read.optional('WORKER_PORT') === null ? null : read.integer('WORKER_PORT', 0, 0, 65_535);
   if (workerPort !== null && workerPort !== 0 && workerPort === port) problems.push(`WORKER_PORT: must differ from PORT (${port})`);
@@ -190,10 +183,9 @@ export function loadConfig(env: Env): Config {
       workerApp,
       workerImage,
       region: read.optional('FLY_REGION'),
-      emulatorPort: read.integer('FLY_EMULATOR_PORT', 0, 0, 65_535),
       workerGuest,
       workerRootfsGb,
-      emulator,
+      emulatorEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('FLY_EMULATOR_') && entry[1] !== undefined)),
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
     workerApiUrl,

@@ -1,7 +1,7 @@
 /**
  * The public face of the Machines client: what the scheduler calls, and what a test double implements.
  */
-import type { Lease, Machine, MachineConfig, MachineEvent, MachineState, StartMachineResult, StopSignal, WaitableState, WaitResult } from './types.js';
+import type { Lease, Machine, MachineConfig, MachineEvent, MachineState, StartMachineResult, StopSignal, WaitableState, WaitResult } from '../../protocol/fly-machines.js';
 
 /** Metadata key holding the launch id the client stamps on every machine it creates. */
 export const LAUNCH_ID_METADATA_KEY = 'ffly_launch_id';

@@ -11,8 +11,8 @@ import { type CallOptions, type CreateMachineInput, LAUNCH_ID_METADATA_KEY, type
 import { FlyApiError, FlyNetworkError } from './errors.js';
 import { parseMachine } from './parse.js';
 import type { Transport } from './transport.js';
-import type { Machine } from './types.js';
-import { ulid } from './ulid.js';
+import type { Machine } from '../../protocol/fly-machines.js';
+import { ulid } from '../../protocol/ulid.js';
 
 export interface CreateReconcileOptions {
   /** How many list lookups for the launch id before concluding the create did not happen. @default 3 */

@@ -1,4 +1,4 @@
-import type { ExitEvent, MachineEvent } from './types.js';
+import type { ExitEvent, MachineEvent } from '../../protocol/fly-machines.js';
 
 /** The exit details and the restart count of a machine's newest `exit` event. */
 export interface MachineExit extends ExitEvent {

@@ -4,7 +4,7 @@
  * absent fields are dropped so that callers see `undefined` as the types say.
  */
 import { z } from 'zod';
-import type { Lease, Machine, MachineEvent, StartMachineResult, WaitResult } from './types.js';
+import type { Lease, Machine, MachineEvent, StartMachineResult, WaitResult } from '../../protocol/fly-machines.js';
 
 const orEmpty = (schema: z.ZodString) => schema.nullish().transform((value) => value ?? '');
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { authorizationHeader } from './auth.js';
 import { backoffDelay, type BackoffOptions, retryAfterMs, sleep } from './backoff.js';
 import { FlyApiError, FlyNetworkError } from './errors.js';
-import type { FlyAction, RateLimiter } from './rate-limit.js';
+import type { FlyAction, RateLimiter } from '../../protocol/fly-rate-limits.js';
 
 /**
  * `idempotent`: retry 408, 429, 5xx and network errors (repeating the call is harmless).

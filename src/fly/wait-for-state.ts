@@ -8,7 +8,7 @@ import type { WaitForStateOptions } from './client-types.js';
 import { FlyApiError, FlyNetworkError, isVersionReplaced } from './errors.js';
 import { parseWaitResult } from './parse.js';
 import type { Transport } from './transport.js';
-import type { Machine, WaitableState, WaitResult } from './types.js';
+import type { Machine, WaitableState, WaitResult } from '../../protocol/fly-machines.js';
 
 /** The server's bound on one long poll (`invalid WaitMachineRequest.Timeout: value must be inside range [1s, 1m0s]`). */
 const MAX_POLL_SECONDS = 60;

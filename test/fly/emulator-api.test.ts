@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { FlyEmulator } from '../../src/fly/emulator/index.js';
+import type { FlyEmulator } from '../../emulator/src/index.js';
 import { APP, clientFor, eventually, startEmulator, workerConfig } from './helpers.js';
 
 /** A raw call to the emulator, for the statuses and bodies the client would turn into errors. */

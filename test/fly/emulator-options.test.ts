@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { emulatorOptionsFromEnv } from '../../src/fly/emulator/index.js';
+import { emulatorOptionsFromEnv } from '../../emulator/src/index.js';
 import { FLY_RATE_LIMITS } from '../../src/fly/index.js';
 
 describe('the emulator knobs read from FLY_EMULATOR_* variables', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 import { createFlyClient, type FlyClient, type FlyClientOptions, type MachineConfig } from '../../src/fly/index.js';
-import { createFlyEmulator, type FlyEmulator, type FlyEmulatorOptions } from '../../src/fly/emulator/index.js';
+import { createFlyEmulator, type FlyEmulator, type FlyEmulatorOptions } from '../../emulator/src/index.js';
 
 export const APP = 'ffly-workers-test';
 export const MACHINE_SCRIPT = fileURLToPath(new URL('./fixtures/machine-process.mjs', import.meta.url));

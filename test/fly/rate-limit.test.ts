@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FLY_RATE_LIMITS, RateLimiter, TokenBucket } from '../../src/fly/rate-limit.js';
+import { FLY_RATE_LIMITS, RateLimiter, TokenBucket } from '../../protocol/fly-rate-limits.js';
 
 describe('token buckets', () => {
   test('a bucket lets a burst through at once, then one call per refill interval', () => {

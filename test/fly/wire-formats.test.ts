@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { authorizationHeader } from '../../src/fly/auth.js';
 import { backoffDelay, retryAfterMs } from '../../src/fly/backoff.js';
-import { parseImageRef } from '../../src/fly/emulator/image-ref.js';
-import { shouldRestart } from '../../src/fly/emulator/restart-policy.js';
+import { parseImageRef } from '../../emulator/src/image-ref.js';
+import { shouldRestart } from '../../emulator/src/restart-policy.js';
 import { formatDuration, parseDuration } from '../../src/fly/index.js';
-import { ulid } from '../../src/fly/ulid.js';
+import { ulid } from '../../protocol/ulid.js';
 
 describe('the wire formats of the Machines API', () => {
   test('durations are written as Go strings and read from strings or nanoseconds', () => {

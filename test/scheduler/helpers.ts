@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlyClient, type FlyClient } from '../../src/fly/index.js';
-import { createFlyEmulator, type FlyEmulator, type FlyEmulatorOptions, localTranscoderCommand } from '../../src/fly/emulator/index.js';
+import { createFlyEmulator, type FlyEmulator, type FlyEmulatorOptions, localTranscoderCommand } from '../../emulator/src/index.js';
 import type { TestApp } from '../support/app.js';
 import { createJob, GET_JOB, runMutation, START_JOB, upload } from '../support/jobs.js';
 import type { MediaWorkspace } from '../support/media-fixtures.js';

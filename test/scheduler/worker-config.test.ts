@@ -47,10 +47,11 @@ describe('worker size settings', () => {
     expect(loadConfig({ FLY_WORKER_CPU_KIND: 'shared', FLY_WORKER_CPUS: '1' }).fly.workerGuest).toEqual({ cpuKind: 'shared', cpus: 1, memoryMb: 1024 });
   });
 
-  it('refuse a size Fly would refuse, and bad emulator knobs, in the one start-up error', () => {
+  it('refuse a size Fly would refuse in the start-up error; emulator knobs are the emulator\'s to read', () => {
     const attempt = () => loadConfig({ FLY_WORKER_CPU_KIND: 'shared', FLY_WORKER_CPUS: '3', FLY_EMULATOR_CREATE_DELAY_MS: 'soon' });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/FLY_WORKER_CPUS[^\n]*1, 2, 4, 6, 8 CPUs, not 3[\s\S]*FLY_EMULATOR_CREATE_DELAY_MS/);
+    expect(attempt).toThrow(/FLY_WORKER_CPUS[^\n]*1, 2, 4, 6, 8 CPUs, not 3/);
+    expect(loadConfig({ FLY_EMULATOR_CREATE_DELAY_MS: 'soon' }).fly.emulatorEnv).toEqual({ FLY_EMULATOR_CREATE_DELAY_MS: 'soon' });
     expect(() => loadConfig({ FLY_WORKER_CPU_KIND: 'performance', FLY_WORKER_MEMORY_MB: '1024' })).toThrow(/2 performance CPUs take 4096 to 16384 MB/);
   });
 });

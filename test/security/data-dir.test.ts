@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createFlyEmulator } from '../../src/fly/emulator/index.js';
+import { createFlyEmulator } from '../../emulator/src/index.js';
 import { startTestApp } from '../support/app.js';
 import { captureLogs } from '../support/log-capture.js';
 

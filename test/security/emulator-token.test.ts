@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createFlyEmulator } from '../../src/fly/emulator/index.js';
+import { createFlyEmulator } from '../../emulator/src/index.js';
 import { createFlyClient } from '../../src/fly/index.js';
 
 const FLY_401 = { error: 'Authenticate: token validation error' };
@@ -56,7 +56,7 @@ describe('the Fly Machines emulator requires its token', () => {
 
   it('prints its token at start (`npm run fly:emulator`)', async () => {
     const dataDir = temporaryDirectory();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/fly/emulator/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/src/main.ts'], {
       env: { PATH: process.env.PATH, DATA_DIR: dataDir, FLY_EMULATOR_PORT: '0', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

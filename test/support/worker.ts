@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { localTranscoderCommand } from '../../src/fly/emulator/transcoder-command.js';
+import { localTranscoderCommand } from '../../emulator/src/transcoder-command.js';
 import { machineCredential } from '../../src/workers/credentials.js';
 import type { TestApp } from './app.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localTranscoderCommand } from '../../src/fly/emulator/transcoder-command.js';
+import { localTranscoderCommand } from '../../emulator/src/transcoder-command.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
@@ -26,7 +26,7 @@ describe('the runtime', () => {
 describe('the worker bundle', () => {
   it('is built by the worker image with the options the emulator uses', async () => {
     const { WORKER_BUILD: image } = (await import(path.join(ROOT, 'transcoder', 'build.mjs'))) as { WORKER_BUILD: unknown };
-    const { WORKER_BUILD: local } = await import('../../src/fly/emulator/transcoder-command.js');
+    const { WORKER_BUILD: local } = await import('../../emulator/src/transcoder-command.js');
     expect(image).toEqual(local);
   });
 });

@@ -12,19 +12,14 @@ import type { Config } from '../../config/load-config.js';
 import type { Logger } from '../../logger.js';
 import { createFlyClient, type FlyClientOptions } from '../client.js';
 import type { FlyClient } from '../client-types.js';
-import type { FlyEmulator } from '../emulator/index.js';
-
-/** A local process has no image to pull; `FLY_EMULATOR_CREATE_DELAY_MS` brings Fly's seconds back. */
-const LOCAL_CREATE_DELAY_MS = 200;
-/** Leaves room in `npm start`'s 5-second shutdown for the database after the machines stop. */
-const LOCAL_SHUTDOWN_GRACE_MS = 1_500;
+import { type LocalEmulator, startLocalEmulator } from '../../local-emulator.js';
 
 export interface FlyApi {
   client: FlyClient;
   /** `real`, `emulator` (standalone, at FLY_API_URL) or `in-process`. */
   kind: 'real' | 'emulator' | 'in-process';
   /** The in-process emulator, when this started one. */
-  emulator?: FlyEmulator;
+  emulator?: LocalEmulator;
   /** Stops the in-process emulator, if this started one (its machines get their stop signal). */
   close(): Promise<void>;
 }
@@ -45,18 +40,7 @@ export async function connectFlyApi(config: Config, logger: Logger, clientOption
     return { client: client(fly.apiUrl, token ?? 'missing-token'), kind: 'emulator', close: async () => {} };
   }
 
-  // Imported only here, so that a production instance never loads the emulator.
-  const { createFlyEmulator, localTranscoderCommand } = await import('../emulator/index.js');
-  logger.info('no FLY_API_TOKEN: worker machines are local processes of an in-process Fly Machines emulator');
-  const emulator = await createFlyEmulator({
-    createDelayMs: LOCAL_CREATE_DELAY_MS,
-    shutdownGraceMs: LOCAL_SHUTDOWN_GRACE_MS,
-    ...fly.emulator,
-    dataDir: path.join(config.dataDir, 'fly-emulator'),
-    port: fly.emulatorPort,
-    region: fly.region ?? 'local',
-    machineCommand: localTranscoderCommand(),
-    logger,
-  });
+  // The local stack's emulator, loaded only here and never part of the production bundle.
+  const emulator = await startLocalEmulator({ dataDir: config.dataDir, region: fly.region, env: fly.emulatorEnv, logger });
   return { client: client(emulator.url, emulator.token), kind: 'in-process', emulator, close: () => emulator.close() };
 }

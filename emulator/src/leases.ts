@@ -2,7 +2,7 @@
  * Leases: one nonce at a time per machine, expiring on its TTL. Guarded calls without the live nonce
  * get 409; the lease endpoints answer in their `{status, data}` envelope.
  */
-import type { Lease } from '../types.js';
+import type { Lease } from '../../protocol/fly-machines.js';
 import { isRecord } from './config.js';
 import { changed, type EmulatorContext } from './context.js';
 import { apiError, badRequest, EmulatorError } from './errors.js';

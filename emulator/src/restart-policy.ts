@@ -1,4 +1,4 @@
-import type { RestartPolicy } from '../types.js';
+import type { RestartPolicy } from '../../protocol/fly-machines.js';
 
 /** `on-failure` counts restarts within this window (fly docs, "Machine restart policy"). */
 export const RESTART_WINDOW_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 /** The read side: list (with its filters), get, and the events window. */
-import type { MachineEvent } from '../types.js';
+import type { MachineEvent } from '../../protocol/fly-machines.js';
 import { type EmulatorContext, findMachine } from './context.js';
 import { badRequest } from './errors.js';
 import { MAX_EVENTS, toWireMachine, type WireMachine } from './record.js';

@@ -2,17 +2,16 @@
  * A local Fly Machines API whose machines are local processes: same paths, shapes, states, leases,
  * waits and rate limits as the real one (within what is known of it), plus knobs to inject its faults.
  */
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { loadOrCreateSecretFile } from '../../data-dir.js';
 import type { AddressInfo } from 'node:net';
-import { silentLogger } from '../../logger.js';
-import type { MachineState } from '../types.js';
+import type { MachineState } from '../../protocol/fly-machines.js';
 import { stopSettings } from './config.js';
 import { cancelPendingSteps, type EmulatorContext, setState } from './context.js';
+import { loadOrCreateToken } from './files.js';
 import { createEmulatorServer } from './http-server.js';
 import { adoptProcess, endProcess } from './lifecycle.js';
+import { silentLogger } from './logger.js';
 import { type CreateFailure, type FlyEmulatorOptions, resolveOptions } from './options.js';
 import { signalGroup } from './processes.js';
 import { MachineStore } from './store.js';
@@ -49,7 +48,7 @@ const RUNNING_STATES: ReadonlySet<MachineState> = new Set(['starting', 'started'
  * `stopped`) and listens. It reads no environment; pass `emulatorOptionsFromEnv(process.env)` for that.
  */
 export async function createFlyEmulator(options: FlyEmulatorOptions): Promise<FlyEmulator> {
-  const token = options.token ?? (await loadOrCreateSecretFile(join(options.dataDir, 'token'), () => `ffly_emu_${randomBytes(24).toString('base64url')}`));
+  const token = options.token ?? (await loadOrCreateToken(join(options.dataDir, 'token')));
   const resolved = resolveOptions({ ...options, token });
   const store = new MachineStore(resolved.dataDir);
   const survivors = store.load();

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { MachineFile } from '../types.js';
+import type { MachineFile } from '../../protocol/fly-machines.js';
 import type { MachineCommand } from './options.js';
 
 export interface MachinePaths {

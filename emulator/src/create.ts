@@ -2,7 +2,7 @@
  * `POST /machines`: answers `created` at once, then boots in the background after the image pull
  * (unless `skip_launch`). The `failCreates` knob can fail a create before or after committing it.
  */
-import { ulid } from '../ulid.js';
+import { ulid } from '../../protocol/ulid.js';
 import { isRecord, normaliseConfig } from './config.js';
 import { checkImageAvailable } from './images.js';
 import { addEvent, type EmulatorContext } from './context.js';

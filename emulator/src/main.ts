@@ -4,14 +4,14 @@
  * the local transcoder. It accepts only its token: `FLY_API_TOKEN` from its environment, or one it
  * generates and keeps in `$DATA_DIR/fly-emulator/token`.
  *
- * Environment: `FLY_EMULATOR_PORT` (default 4280, the port of Fly's internal Machines API),
+ * Environment: `FLY_EMULATOR_PORT` (default 4280, the port of Fly's internal Machines API), `LOG_LEVEL`,
  * `DATA_DIR` (state in `$DATA_DIR/fly-emulator`, default `./.data`), `FLY_REGION` (default `local`),
  * and the `FLY_EMULATOR_*` fault knobs described in `options.ts`.
  */
 import { resolve } from 'node:path';
-import { warnIfDataDirIsOpen } from '../../data-dir.js';
-import { createLogger } from '../../logger.js';
 import { createFlyEmulator } from './emulator.js';
+import { warnIfOpen } from './files.js';
+import { createEmulatorLogger } from './logger.js';
 import { emulatorOptionsFromEnv } from './options.js';
 import { localTranscoderCommand } from './transcoder-command.js';
 
@@ -21,13 +21,13 @@ const SHUTDOWN_DEADLINE_MS = 5_000;
 
 async function main(): Promise<void> {
   const env = process.env;
-  const port = Number(env.FLY_EMULATOR_PORT || DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`FLY_EMULATOR_PORT must be a port number, got "${env.FLY_EMULATOR_PORT}"`);
-  const logger = createLogger();
+  const options = emulatorOptionsFromEnv(env);
+  const logger = createEmulatorLogger();
+  const dataDir = resolve(env.DATA_DIR || '.data', 'fly-emulator');
   const emulator = await createFlyEmulator({
-    ...emulatorOptionsFromEnv(env),
-    dataDir: resolve(env.DATA_DIR || '.data', 'fly-emulator'),
-    port,
+    ...options,
+    dataDir,
+    port: options.port ?? DEFAULT_PORT,
     region: env.FLY_REGION || 'local',
     machineCommand: localTranscoderCommand(),
     // Its environment's FLY_API_TOKEN, or one it generates and keeps in DATA_DIR.
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     shutdownGraceMs: SHUTDOWN_DEADLINE_MS - 2_000,
     logger,
   });
-  await warnIfDataDirIsOpen(resolve(env.DATA_DIR || '.data'), logger);
+  await warnIfOpen(dataDir, logger);
   // Printed, not logged as a field: the logger redacts tokens, and this one is for the operator to copy.
   console.log(`Point API instances at it with:\n  FLY_API_URL=${emulator.url} FLY_API_TOKEN=${emulator.token}`);
 

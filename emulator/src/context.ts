@@ -3,8 +3,8 @@
  * wake `wait` long polls), events, per-machine timers, and the visibility rules of lookups.
  */
 import type { Logger } from 'pino';
-import type { MachineEvent, MachineState } from '../types.js';
-import { ulid } from '../ulid.js';
+import type { MachineEvent, MachineState } from '../../protocol/fly-machines.js';
+import { ulid } from '../../protocol/ulid.js';
 import { machineNotFound } from './errors.js';
 import type { CreateFailure, ResolvedEmulatorOptions } from './options.js';
 import { MAX_EVENTS, type MachineRecord } from './record.js';

@@ -3,8 +3,8 @@
  * reject, stored verbatim otherwise, with the defaults the server adds (`init: {}`, `dns: {}`,
  * `restart.policy: ""`, a shared-cpu-1x guest).
  */
-import { parseDuration } from '../duration.js';
-import type { GuestConfig, MachineConfig, StopSignal } from '../types.js';
+import { parseDuration } from '../../protocol/fly-duration.js';
+import type { GuestConfig, MachineConfig, StopSignal } from '../../protocol/fly-machines.js';
 import { badRequest } from './errors.js';
 
 const RESTART_POLICIES = new Set(['', 'no', 'always', 'on-failure', 'spot-price']);

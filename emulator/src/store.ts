@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ulid } from '../ulid.js';
+import { ulid } from '../../protocol/ulid.js';
 import { isMachineProcessAlive } from './processes.js';
 import type { MachineRecord } from './record.js';
 

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions } from 'esbuild';
-import workerBuildOptions from '../../../transcoder/build-options.json' with { type: 'json' };
+import workerBuildOptions from '../../transcoder/build-options.json' with { type: 'json' };
 import type { MachineCommand } from './options.js';
 
 /** The transcoder's entry point in this repository. */
-export const TRANSCODER_ENTRY = fileURLToPath(new URL('../../../transcoder/src/main.ts', import.meta.url));
+export const TRANSCODER_ENTRY = fileURLToPath(new URL('../../transcoder/src/main.ts', import.meta.url));
 
 /**
  * How the worker is bundled, here and by `transcoder/build.mjs` (the worker image's build): one file,
@@ -37,7 +37,7 @@ export function localTranscoderCommand(): MachineCommand {
  * same file, and a changed source gets a new one.
  */
 function bundleTranscoder(): string {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const root = fileURLToPath(new URL('../../', import.meta.url));
   // Without the sources (the API image), `npm run build`'s bundle beside the API's is the worker.
   const prebuilt = path.join(root, 'dist', 'worker.mjs');
   if (!existsSync(TRANSCODER_ENTRY) && existsSync(prebuilt)) return prebuilt;

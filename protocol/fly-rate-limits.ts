@@ -5,7 +5,7 @@
  * as for create and list). The client waits on these buckets instead of collecting 429s; the emulator
  * uses the same buckets to answer 429.
  */
-import { sleep } from './backoff.js';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** The API actions, each rate limited on its own. */
 export type FlyAction = 'list' | 'create' | 'get' | 'update' | 'start' | 'stop' | 'wait' | 'destroy' | 'lease' | 'events';
@@ -113,10 +113,10 @@ export class RateLimiter {
     const waitMs = bucket.reserve(this.now());
     if (waitMs === 0) return;
     try {
-      await sleep(waitMs + this.safetyMarginMs, signal);
+      await delay(waitMs + this.safetyMarginMs, undefined, { signal });
     } catch (error) {
       bucket.refund();
-      throw error;
+      throw signal?.aborted ? signal.reason : error;
     }
   }
 

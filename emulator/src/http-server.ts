@@ -3,8 +3,8 @@
  * limiting, JSON in and out, and errors in the API's shapes. Routing lives in `routes.ts`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { RateLimiter } from '../rate-limit.js';
-import { ulid } from '../ulid.js';
+import { RateLimiter } from '../../protocol/fly-rate-limits.js';
+import { ulid } from '../../protocol/ulid.js';
 import type { EmulatorContext } from './context.js';
 import { apiError, EmulatorError } from './errors.js';
 import { matchRoute } from './routes.js';

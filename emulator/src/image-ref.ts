@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ImageRef } from '../types.js';
+import type { ImageRef } from '../../protocol/fly-machines.js';
 
 /**
  * The `image_ref` the API derives from `config.image`: Docker reference rules (a first path component

@@ -2,7 +2,7 @@
  * Go durations as the Machines API speaks them: fly-go writes strings such as `"30s"` and reads either
  * a string or integer nanoseconds, so the client writes strings and the emulator accepts both.
  */
-import type { Duration } from './types.js';
+import type { Duration } from './fly-machines.js';
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,

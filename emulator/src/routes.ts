@@ -2,7 +2,7 @@
  * The emulated subset of `/v1/apps/{app}/machines`, as a table: method, path, the rate-limit action,
  * and the handler. Guarded routes check the lease nonce before they act.
  */
-import type { FlyAction } from '../rate-limit.js';
+import type { FlyAction } from '../../protocol/fly-rate-limits.js';
 import { isRecord, stopSettings } from './config.js';
 import { type EmulatorContext, findMachine } from './context.js';
 import { createMachine } from './create.js';

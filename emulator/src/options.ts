@@ -3,7 +3,7 @@
  * environment variables that set the same knobs for a standalone or embedded emulator.
  */
 import type { Logger } from 'pino';
-import { FLY_RATE_LIMITS, type RateLimits } from '../rate-limit.js';
+import { FLY_RATE_LIMITS, type RateLimits } from '../../protocol/fly-rate-limits.js';
 
 /** The process every machine runs, whatever its image says. */
 export interface MachineCommand {
@@ -100,7 +100,9 @@ const INTEGER_KNOBS = {
 } as const;
 
 /**
- * The fault knobs from the environment. Every bad variable is named in one thrown error.
+ * The emulator's settings from the environment (its own parsing: the API's configuration knows nothing
+ * of them). Every bad variable is named in one thrown error.
+ * - `FLY_EMULATOR_PORT`: the port to listen on (0: a free one)
  * - `FLY_EMULATOR_CREATE_DELAY_MS`, `_START_DELAY_MS`, `_REPLACE_DELAY_MS`, `_NOT_FOUND_WINDOW_MS`, `_DESTROYED_RETENTION_MS`: integers
  * - `FLY_EMULATOR_RATE_LIMIT`: `off`, or `<perSecond>:<burst>` for every action but get (which keeps 5:10)
  * - `FLY_EMULATOR_FAIL_RATE`: 0 to 1
@@ -111,6 +113,11 @@ const INTEGER_KNOBS = {
 export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<FlyEmulatorOptions> {
   const options: Partial<FlyEmulatorOptions> = {};
   const problems: string[] = [];
+  const port = env.FLY_EMULATOR_PORT;
+  if (port !== undefined && port !== '') {
+    if (/^\d+$/.test(port) && Number(port) <= 65_535) options.port = Number(port);
+    else problems.push(`FLY_EMULATOR_PORT must be a port number (0 for a free one), got "${port}"`);
+  }
   for (const [name, key] of Object.entries(INTEGER_KNOBS)) {
     const value = env[name];
     if (value === undefined || value === '') continue;

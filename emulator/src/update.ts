@@ -4,7 +4,7 @@
  * machine that was not running stays down, as flyd does ("machine was in a non-started state prior to
  * the update so leaving the new version stopped"), and flyctl expects by waiting for `stopped`.
  */
-import { ulid } from '../ulid.js';
+import { ulid } from '../../protocol/ulid.js';
 import { isRecord, normaliseConfig, stopSettings, type StopSettings } from './config.js';
 import { type EmulatorContext, later, setState } from './context.js';
 import { apiError, badRequest, failedPrecondition } from './errors.js';

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import type { EventSource, StartMachineResult } from '../types.js';
+import type { EventSource, StartMachineResult } from '../../protocol/fly-machines.js';
 import type { StopSettings } from './config.js';
 import { addEvent, cancelPendingSteps, type EmulatorContext, type MachineRuntime, runtimeOf, setState } from './context.js';
 import { failedPrecondition } from './errors.js';

@@ -2,7 +2,7 @@
  * `GET .../wait`: a long poll of 1 to 60 seconds that answers as soon as the machine (at `version`,
  * after `from_event_id`) is in one of the wanted states, and 408 when the time is up.
  */
-import { SETTLED_STATES, type WaitResult } from '../types.js';
+import { SETTLED_STATES, type WaitResult } from '../../protocol/fly-machines.js';
 import { type EmulatorContext, findMachine, watchMachine } from './context.js';
 import { apiError, badRequest, EmulatorError, machineNotFound } from './errors.js';
 

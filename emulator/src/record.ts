@@ -1,7 +1,7 @@
 /**
  * What the emulator keeps per machine (persisted as is in `state.json`), and the wire view of it.
  */
-import type { Machine, MachineConfig, MachineEvent, MachineState } from '../types.js';
+import type { Machine, MachineConfig, MachineEvent, MachineState } from '../../protocol/fly-machines.js';
 import { parseImageRef } from './image-ref.js';
 
 /** Events kept per machine: the most the events endpoint ever returns. */
