@@ -23,7 +23,8 @@ export interface BackoffOptions {
  * `maxMs`, then jittered so that clients that failed together do not retry together.
  */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt));
+  // The exponent is bounded so that 2^attempt stays finite (0 · Infinity would be NaN); the cap applies long before.
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(Math.max(0, attempt), 52));
   if (options.jitter === 'spread') return ceiling * (0.5 + random());
   return ceiling / 2 + random() * (ceiling / 2);
 }

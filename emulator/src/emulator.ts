@@ -5,7 +5,6 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { MachineState } from '../../protocol/fly-machines.js';
 import { stopSettings } from './config.js';
 import { cancelPendingSteps, type EmulatorContext, setState } from './context.js';
 import { loadOrCreateToken } from './files.js';
@@ -14,7 +13,7 @@ import { adoptProcess, endProcess } from './lifecycle.js';
 import { silentLogger } from './logger.js';
 import { type CreateFailure, type FlyEmulatorOptions, resolveOptions } from './options.js';
 import { signalGroup } from './processes.js';
-import { MachineStore } from './store.js';
+import { MachineStore, RUNNING_STATES } from './store.js';
 
 export interface FlyEmulator {
   /** The API token it accepts (give it to clients as `FLY_API_TOKEN`). */
@@ -39,9 +38,6 @@ export interface FlyEmulator {
   /** The registry loses `image` (Fly prunes images never deployed): creates naming it are refused from now on. */
   markImageMissing(image: string): void;
 }
-
-/** States that end as `stopped` when the emulator shuts down. */
-const RUNNING_STATES: ReadonlySet<MachineState> = new Set(['starting', 'started', 'stopping', 'restarting', 'replacing', 'updating']);
 
 /**
  * Starts the emulator: loads the machines kept in `dataDir` (those that were running come back

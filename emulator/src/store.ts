@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MachineState } from '../../protocol/fly-machines.js';
 import { ulid } from '../../protocol/ulid.js';
 import { isMachineProcessAlive } from './processes.js';
 import type { MachineRecord } from './record.js';
@@ -12,8 +13,8 @@ const STATE_FILE = 'state.json';
 const STATE_VERSION = 1;
 /** Destroyed machines are forgotten after a day; until then `include_deleted` lists them. */
 const FORGET_DESTROYED_AFTER_MS = 24 * 3_600_000;
-/** States whose process cannot have survived the emulator. */
-const RUNNING_STATES = new Set(['starting', 'started', 'stopping', 'restarting', 'replacing', 'updating']);
+/** States with a live process: it cannot have survived the emulator, and it is stopped when the emulator shuts down. */
+export const RUNNING_STATES: ReadonlySet<MachineState> = new Set(['starting', 'started', 'stopping', 'restarting', 'replacing', 'updating']);
 
 interface StateFile {
   version: number;

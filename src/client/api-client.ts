@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../protocol/backoff.js';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ApiError } from './errors.js';
@@ -37,7 +38,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       // A dropped connection (an API instance restarting) is retried; the subscription's first event
       // is the job as it is now, so nothing is missed across a reconnect. A refused key is not retried.
       retryAttempts: 8,
-      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 5_000) * (0.5 + Math.random()))),
+      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, backoffDelay(retries, { baseMs: 500, maxMs: 5_000, jitter: 'spread' }))),
       shouldRetry: (event) => closeCodeOf(event) !== FORBIDDEN,
     });
 

@@ -1,25 +1,9 @@
+/** The Fly client's retry waits; the backoff itself is the one in `protocol/backoff.ts`. */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { BackoffOptions } from '../../protocol/backoff.js';
 
-/** Exponential backoff bounds. */
-export interface BackoffOptions {
-  /** Delay before the first retry, before jitter. @default 250 */
-  baseMs: number;
-  /** Largest delay, before jitter. @default 5000 */
-  maxMs: number;
-}
-
-/** The client policy the research notes suggest: base 200-500 ms, cap about 5 s. */
+/** The client policy the research notes suggest: base 200-500 ms, cap about 5 s (equal jitter, `protocol/backoff.ts`). */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 5_000 };
-
-/**
- * The delay before retry number `attempt` (0 for the first retry): exponential, capped, with "equal
- * jitter" (half fixed, half random) so that clients that failed together do not retry together, while
- * the delay still grows.
- */
-export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
-  return ceiling / 2 + random() * (ceiling / 2);
-}
 
 /**
  * Milliseconds asked for by a `Retry-After` header (delta-seconds or an HTTP date), if any. Fly does

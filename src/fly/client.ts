@@ -4,7 +4,8 @@
  * client-side token buckets so that the documented rate limits are kept rather than discovered.
  */
 import { type Logger, pino } from 'pino';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from '../../protocol/backoff.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
 import type { FlyClient } from './client-types.js';
 import { createMachine, type CreateReconcileOptions } from './create-machine.js';
 import { formatDuration } from '../../protocol/fly-duration.js';

@@ -6,7 +6,8 @@
  * eventually consistent, so the lookup is repeated a few times before concluding that nothing was made.
  */
 import type { Logger } from 'pino';
-import { backoffDelay, type BackoffOptions, sleep } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../protocol/backoff.js';
+import { sleep } from './backoff.js';
 import { type CallOptions, type CreateMachineInput, LAUNCH_ID_METADATA_KEY, type ListMachinesFilter } from './client-types.js';
 import { FlyApiError, FlyNetworkError } from './errors.js';
 import { parseMachine } from './parse.js';

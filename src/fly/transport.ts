@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { authorizationHeader } from './auth.js';
-import { backoffDelay, type BackoffOptions, retryAfterMs, sleep } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../protocol/backoff.js';
+import { retryAfterMs, sleep } from './backoff.js';
 import { FlyApiError, FlyNetworkError } from './errors.js';
 import type { FlyAction, RateLimiter } from '../../protocol/fly-rate-limits.js';
 

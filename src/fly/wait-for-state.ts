@@ -3,7 +3,8 @@
  * the state was not reached, so waiting longer is a loop of long polls up to an overall deadline.
  */
 import type { Logger } from 'pino';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay } from '../../protocol/backoff.js';
+import { sleep } from './backoff.js';
 import type { WaitForStateOptions } from './client-types.js';
 import { FlyApiError, FlyNetworkError, isVersionReplaced } from './errors.js';
 import { parseWaitResult } from './parse.js';

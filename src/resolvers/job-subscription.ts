@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../protocol/backoff.js';
 import { createGraphQLError, Repeater } from 'graphql-yoga';
 import type { JobChange, JobListener } from '../db/job-listener.js';
 import { JOB_ROUTING_KEY } from '../db/job-notifications.js';
@@ -119,6 +120,9 @@ function followJob({ first, firstHint, hints, load, tenantId, listener, logger }
 
 const STOPPED = Symbol('stopped');
 
+/** 250 ms doubling to 5 s, with jitter, so that the subscribers of a restarting database do not retry in step. */
+const READ_RETRY_BACKOFF = { baseMs: 250, maxMs: 5_000 };
+
 /** A failed read (PostgreSQL restarting) is retried with backoff: giving up could lose a terminal event. */
 async function readWithRetry(load: () => Promise<JobRecord | null>, stop: Promise<unknown>, logger: Logger) {
   for (let attempt = 0; ; attempt++) {
@@ -127,7 +131,7 @@ async function readWithRetry(load: () => Promise<JobRecord | null>, stop: Promis
     } catch (error) {
       logger.warn({ err: error, attempt }, 'reading a subscribed job failed; retrying');
     }
-    const delay = Math.min(5_000, 250 * 2 ** attempt);
+    const delay = backoffDelay(attempt, READ_RETRY_BACKOFF);
     const timeout = new Promise<false>((resolve) => setTimeout(resolve, delay, false).unref());
     if (await Promise.race([timeout, stop.then(() => true)])) return STOPPED;
   }

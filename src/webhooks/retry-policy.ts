@@ -1,4 +1,5 @@
 /** When a webhook attempt counts as delivered, when to stop, and how long to wait before the next. */
+import { backoffDelay } from '../../protocol/backoff.js';
 
 /** Longest wait between two attempts, however many failed before. */
 export const MAX_RETRY_DELAY_MS = 6 * 3600 * 1000;
@@ -24,8 +25,5 @@ export function judgeResponse(responseStatus: number | null): AttemptVerdict {
  * default base this spreads about 16 attempts over the default 24 h window.
  */
 export function retryDelayMs(failedAttempts: number, baseMs: number, random: () => number = Math.random): number {
-  const exponent = Math.max(0, failedAttempts - 1);
-  // 2^exponent overflows to Infinity long after the cap applies; min() keeps it finite.
-  const delay = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.min(exponent, 40));
-  return Math.round(delay * (0.5 + random()));
+  return Math.round(backoffDelay(failedAttempts - 1, { baseMs, maxMs: MAX_RETRY_DELAY_MS, jitter: 'spread' }, random));
 }

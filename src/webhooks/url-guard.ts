@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Config } from '../config/load-config.js';
 import { classifyAddress } from '../net/address-policy.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** Resolves a host name to every address it has (the shape of `dns.lookup` with `all: true`). */
 export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;
@@ -52,7 +53,10 @@ export async function resolveWebhookTarget(rawUrl: string, options: WebhookGuard
   } else {
     try {
       const resolveHost = options.resolveHost ?? lookupAll;
-      addresses = await withTimeout(resolveHost(hostname), options.resolveTimeoutMs ?? 5_000);
+      // dns.lookup cannot be canceled (it runs getaddrinfo on the thread pool); stop waiting for it instead.
+      addresses = await withTimeout(resolveHost(hostname), options.resolveTimeoutMs ?? 5_000, () => {
+        throw new Error('timed out');
+      });
     } catch {
       return { reason: 'has a host name that could not be resolved', transient: true };
     }
@@ -81,15 +85,6 @@ function lookupAll(hostname: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
   });
-}
-
-/** dns.lookup cannot be canceled (it runs getaddrinfo on the thread pool); stop waiting for it instead. */
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function article(word: string): string {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { authorizationHeader } from '../../src/fly/auth.js';
-import { backoffDelay, retryAfterMs } from '../../src/fly/backoff.js';
+import { backoffDelay } from '../../protocol/backoff.js';
+import { retryAfterMs } from '../../src/fly/backoff.js';
 import { parseImageRef } from '../../emulator/src/image-ref.js';
 import { shouldRestart } from '../../emulator/src/restart-policy.js';
 import { formatDuration, parseDuration } from '../../src/fly/index.js';

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../protocol/backoff.js';
 import {
   WORKER_API_PREFIX,
   type ClaimedJob,
@@ -65,7 +66,7 @@ export function createApiClient(options: { apiUrl: string; credential: string; f
       } finally {
         clearTimeout(timer);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random())));
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { baseMs: 250, maxMs: 8_000, jitter: 'spread' })));
     }
   }
 

@@ -5,6 +5,7 @@
  * replaced rather than started.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../canonical-json.js';
 import type { Machine, MachineConfig } from '../types.js';
 import { toGuestConfig, type WorkerGuest } from './guest.js';
 
@@ -57,14 +58,4 @@ export function buildWorkerConfig(input: WorkerConfigInput): WorkerConfig {
 /** The version a machine was created with; undefined for a summary listing without config. */
 export function machineVersion(machine: Pick<Machine, 'config'>): string | undefined {
   return machine.config?.metadata?.[VERSION_METADATA_KEY];
-}
-
-/** JSON with object keys sorted, so the digest does not depend on property order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, field]) => field !== undefined).sort(([left], [right]) => (left < right ? -1 : 1));
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

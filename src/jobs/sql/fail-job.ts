@@ -44,7 +44,11 @@ export async function failJob(db: Database, lease: Lease, failure: Failure, opti
   return failed ? { kind: 'ok', job: failed } : leaseProblem(db, lease);
 }
 
-/** Exponential backoff with jitter: base * 2^(attempts-1) * [0.5, 1.5), capped at 5 minutes. */
+/**
+ * Exponential backoff with jitter: base * 2^(attempts-1) * [0.5, 1.5), capped at 5 minutes. In SQL because
+ * the retry time is set in the same statement as the status change; it is `protocol/backoff.ts`'s policy
+ * (`jitter: 'spread'`), which every retry loop in TypeScript uses, written for PostgreSQL.
+ */
 export function retryBackoffSql(retryBaseMs: number) {
   return sql`least(300000, ${retryBaseMs}::double precision * power(2, greatest(jobs.attempts - 1, 0)) * (0.5 + random()))`;
 }
