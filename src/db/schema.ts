@@ -63,7 +63,6 @@ export const jobsTable = pgTable(
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     /** Earliest time a QUEUED job may be claimed (retry backoff). */
     runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
-    cancelRequested: timestamp('cancel_requested_at', { withTimezone: true }),
 
     errorCode: text('error_code'),
     errorMessage: text('error_message'),

@@ -105,10 +105,6 @@ export function createObjectStore(settings: ObjectStoreSettings) {
       }
     },
 
-    async putText(key: string, body: string, contentType: string): Promise<void> {
-      await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType }));
-    },
-
     /** Deletes every object under a prefix (a job's files). */
     async deletePrefix(prefix: string): Promise<number> {
       let deleted = 0;

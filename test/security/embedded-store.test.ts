@@ -10,7 +10,9 @@ describe('the embedded object store', () => {
   beforeAll(async () => {
     app = await startTestApp();
     const { store } = app.server.services;
-    await store.putText('jobs/secret/source.wav', 'tenant data', 'audio/wav');
+    const put = await store.presignPut('jobs/secret/source.wav', { contentType: 'audio/wav', expiresInSeconds: 60 });
+    const stored = await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'tenant data' });
+    if (!stored.ok) throw new Error(`seeding the store failed: ${stored.status}`);
     endpoint = new URL((await store.presignGet('jobs/secret/source.wav', { expiresInSeconds: 60 })).url).origin;
   });
   afterAll(() => app.stop());

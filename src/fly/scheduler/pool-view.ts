@@ -31,8 +31,6 @@ interface Entry extends PoolMachine {
 /** The pool as this leader last saw it; one per leadership term. */
 export class PoolView {
   private readonly entries = new Map<string, Entry>();
-  /** When the view last took in a full listing (epoch ms); 0 before the first. */
-  refreshedAt = 0;
 
   /** Takes in a listing of the pool. Returns the machines it forgot (gone from the API), as last seen. */
   applyList(listed: readonly Machine[], now: number = Date.now()): PoolMachine[] {
@@ -59,7 +57,6 @@ export class PoolView {
       }
     }
     for (const machine of byId.values()) this.entries.set(machine.id, { ...describe(machine), state: machine.state });
-    this.refreshedAt = now;
     return forgotten;
   }
 
