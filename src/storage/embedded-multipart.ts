@@ -21,6 +21,15 @@ export interface EmbeddedMultipartOptions {
   bucket: string;
   /** s3rver, which receives the completed object as one PUT. */
   backend: { host: string; port: number };
+  /** Told of every part stored (what operators and tests can count: e.g. the parts a resumed upload sent). */
+  onPartStored?: (event: PartStoredEvent) => void;
+}
+
+export interface PartStoredEvent {
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  sizeBytes: number;
 }
 
 /**
@@ -95,6 +104,7 @@ export function createEmbeddedMultipart(options: EmbeddedMultipartOptions) {
       return;
     }
     response.writeHead(200, { etag: `"${part.etag}"`, 'content-length': 0, ...corsHeaders(request) }).end();
+    options.onPartStored?.({ key: upload.key, uploadId: upload.uploadId, partNumber, sizeBytes: part.sizeBytes });
   }
 
   async function listParts(request: IncomingMessage, response: ServerResponse, upload: UploadRecord, query: URLSearchParams): Promise<void> {

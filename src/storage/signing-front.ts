@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import { createEmbeddedMultipart } from './embedded-multipart.js';
+import { createEmbeddedMultipart, type PartStoredEvent } from './embedded-multipart.js';
 import { sendS3Error } from './s3-responses.js';
 import { checkSignature, type StoreCredentials } from './signature-check.js';
 
@@ -7,7 +7,7 @@ export interface SigningFrontOptions {
   credentials: StoreCredentials;
   backend: { host: string; port: number };
   /** The bucket, and where multipart uploads in progress live (answered here: see embedded-multipart.ts). */
-  multipart: { bucket: string; directory: string };
+  multipart: { bucket: string; directory: string; onPartStored?: (event: PartStoredEvent) => void };
 }
 
 /**
