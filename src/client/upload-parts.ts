@@ -16,6 +16,8 @@ export interface PartUploadOptions {
   onProgress?: (bytes: number) => void;
   /** Called once a part is stored (its number). */
   onPartStored?: (partNumber: number) => void;
+  /** Stops sending: parts in flight are dropped (the store keeps none of them), the call rejects. */
+  signal?: AbortSignal;
 }
 
 /** Parts whose URLs are asked for in one call: a few rounds ahead of the senders, so URLs stay fresh. */
@@ -76,8 +78,9 @@ export async function uploadMissingParts(
   async function sender(): Promise<void> {
     for (let number = queue.shift(); number !== undefined; number = queue.shift()) {
       for (let attempt = 1; ; attempt++) {
+        options.signal?.throwIfAborted();
         try {
-          await putPart(file, (number - 1) * partSize, lengthOf(number), await urlFor(number), (bytes) => {
+          await putPart(file, (number - 1) * partSize, lengthOf(number), await urlFor(number), options.signal, (bytes) => {
             inFlight.set(number!, bytes);
             report();
           });
@@ -85,7 +88,7 @@ export async function uploadMissingParts(
         } catch (error) {
           inFlight.delete(number);
           urls.delete(number);
-          if (attempt >= ATTEMPTS_PER_PART || error instanceof JobRequestError) throw error;
+          if (attempt >= ATTEMPTS_PER_PART || error instanceof JobRequestError || options.signal?.aborted) throw error;
         }
       }
       inFlight.delete(number);
@@ -100,7 +103,7 @@ export async function uploadMissingParts(
 }
 
 /** Streams `length` bytes of `file` from `start` to one part's presigned PUT, with exactly its headers. */
-async function putPart(file: string, start: number, length: number, part: PartUrl, onBytes: (bytes: number) => void): Promise<void> {
+async function putPart(file: string, start: number, length: number, part: PartUrl, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<void> {
   const url = new URL(part.url);
   const transport = url.protocol === 'https:' ? https : http;
   const headers = Object.fromEntries(part.headers.map((header) => [header.name, header.value]));
@@ -112,7 +115,7 @@ async function putPart(file: string, start: number, length: number, part: PartUr
       callback(null, chunk);
     },
   });
-  const request = transport.request(url, { method: part.method, headers });
+  const request = transport.request(url, { method: part.method, headers, signal });
   const response = new Promise<http.IncomingMessage>((resolve, reject) => {
     request.once('response', resolve);
     request.once('error', reject);
