@@ -140,7 +140,8 @@ export async function startJob(
   if (head.contentType !== null && head.contentType.toLowerCase() !== declaredType) {
     return new ValidationError(`The upload's Content-Type is "${head.contentType}" but the job declared "${declaredType}"`, 'id');
   }
-  if (head.lastModified && head.lastModified.getTime() > job.uploadExpiresAt.getTime() + 1000) {
+  // For an upload in parts the parts' own times were checked: the object is as new as its completion, now.
+  if (job.sourceUploadId === null && head.lastModified && head.lastModified.getTime() > job.uploadExpiresAt.getTime() + 1000) {
     return new ValidationError(`The upload arrived after the upload URL expired at ${job.uploadExpiresAt.toISOString()}; create a new job`, 'id');
   }
 
