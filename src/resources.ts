@@ -6,12 +6,14 @@ import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrateDatabase } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createDataDir, loadOrCreateSecretFile, warnIfDataDirIsOpen } from './data-dir.js';
-import { EMBEDDED_ACCESS_KEY_ID, startEmbeddedS3 } from './storage/embedded-s3.js';
+import { EMBEDDED_ACCESS_KEY_ID, startEmbeddedS3, type EmbeddedS3 } from './storage/embedded-s3.js';
 import { createObjectStore, type ObjectStore } from './storage/object-store.js';
 
 export interface Resources {
   database: DatabaseHandle;
   store: ObjectStore;
+  /** The embedded store when no S3_ENDPOINT is set (null otherwise). */
+  embeddedStore: EmbeddedS3 | null;
   webhookSecret: string;
   /** Closes everything in reverse order of start; safe to call twice. */
   close(): Promise<void>;
@@ -34,11 +36,13 @@ export async function createResources(config: Config, logger: Logger): Promise<R
     await migrateDatabase(database.url);
 
     let s3Settings = { ...config.s3, endpoint: config.s3.endpoint ?? '' };
+    let embeddedStore: EmbeddedS3 | null = null;
     if (config.s3.endpoint === null) {
       // The embedded store checks signatures with a secret of its own, kept in DATA_DIR.
       const credentials = { accessKeyId: EMBEDDED_ACCESS_KEY_ID, secretAccessKey: await loadOrCreateSecretFile(path.join(config.dataDir, 's3-secret')) };
       const s3 = await startEmbeddedS3({ directory: path.join(config.dataDir, 's3'), bucket: config.s3.bucket, credentials });
       closers.push(() => s3.stop());
+      embeddedStore = s3;
       s3Settings = { ...s3Settings, ...credentials, endpoint: s3.endpoint };
       logger.info({ endpoint: s3.endpoint }, 'embedded object store started');
     }
@@ -52,7 +56,7 @@ export async function createResources(config: Config, logger: Logger): Promise<R
     const webhookSecret =
       config.webhookSecret ?? (await loadOrCreateSecretFile(path.join(config.dataDir, 'webhook-secret'), () => `whsec_${randomBytes(32).toString('base64')}`));
     await warnIfDataDirIsOpen(config.dataDir, logger);
-    return { database, store, webhookSecret, close };
+    return { database, store, embeddedStore, webhookSecret, close };
   } catch (error) {
     await close();
     throw error;

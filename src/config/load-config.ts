@@ -66,6 +66,10 @@ export interface Config {
   webhookMaxRetrySeconds: number;
   maxUploadBytes: number;
   uploadUrlTtlSeconds: number;
+  /** Preferred part size of a multipart upload (`UPLOAD_PART_BYTES`); bigger when the source needs it to fit 10,000 parts. */
+  uploadPartBytes: number;
+  /** How long a multipart upload may take, from createJob (`MULTIPART_UPLOAD_TTL_S`). */
+  multipartUploadTtlSeconds: number;
   downloadUrlTtlSeconds: number;
   leaseMs: number;
   maxAttempts: number;
@@ -153,7 +157,7 @@ export function loadConfig(env: Env): Config {
   const workerGuest: WorkerGuest = { cpuKind, cpus, memoryMb: read.integer('FLY_WORKER_MEMORY_MB', defaultMemoryMb(cpuKind, cpus), 256, 1_048_576) };
   for (const problem of guestProblems(workerGuest)) problems.push(`FLY_WORKER_CPU_KIND, FLY_WORKER_CPUS, FLY_WORKER_MEMORY_MB: ${problem}`);
 
-  const maxUploadBytes = read.integer('MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER);
+  const maxUploadBytes = read.integer('MAX_UPLOAD_BYTES', 50 * GIB, 1, Number.MAX_SAFE_INTEGER);
   const workerRootfsGb = read.integer('FLY_WORKER_ROOTFS_GB', Math.min(defaultRootfsGb(maxUploadBytes), MAX_ROOTFS_GB), 1, MAX_ROOTFS_GB);
 
   const port = read.integer('PORT', 4000, 0, 65_535);
@@ -202,6 +206,9 @@ export function loadConfig(env: Env): Config {
     webhookMaxRetrySeconds: read.integer('WEBHOOK_MAX_RETRY_S', 86_400, 0, 7 * 86_400),
     maxUploadBytes,
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
+    // S3's bounds for a part: at least 5 MiB (all but the last), at most 5 GiB.
+    uploadPartBytes: read.integer('UPLOAD_PART_BYTES', 16 * 1024 ** 2, 5 * 1024 ** 2, 5 * GIB),
+    multipartUploadTtlSeconds: read.integer('MULTIPART_UPLOAD_TTL_S', 86_400, 60, 7 * 86_400),
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
     leaseMs: read.integer('LEASE_MS', 30_000, 1_000, 3_600_000),
     maxAttempts: read.integer('MAX_ATTEMPTS', 3, 1, 100),

@@ -46,6 +46,10 @@ export const jobsTable = pgTable(
     sourceContentType: text('source_content_type'),
     sourceSizeBytes: bigint('source_size_bytes', { mode: 'number' }).notNull(),
     sourceKey: text('source_key').notNull(),
+    /** The store's upload id of a source uploaded in parts (null: one PUT); kept until the job is gone. */
+    sourceUploadId: text('source_upload_id'),
+    /** Every part but the last of a source uploaded in parts is this size, fixed at createJob. */
+    sourcePartSizeBytes: bigint('source_part_size_bytes', { mode: 'number' }),
     sourceDurationSeconds: doublePrecision('source_duration_seconds'),
     uploadExpiresAt: timestamp('upload_expires_at', { withTimezone: true }).notNull(),
 

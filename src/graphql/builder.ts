@@ -3,7 +3,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { GraphQLContext } from './context.js';
 import { ValidationError } from '../jobs/errors.js';
 import { decodeGlobalId, encodeGlobalId } from './global-id.js';
@@ -11,7 +11,7 @@ import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 /** Builder configuration only: plugins, scalars, root types. Types live in src/resolvers/. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  Scalars: { DateTime: { Input: Date; Output: Date | string } };
+  Scalars: { DateTime: { Input: Date; Output: Date | string }; SafeInt: { Input: number; Output: number } };
   AuthScopes: { tenant: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
@@ -61,6 +61,11 @@ export const builder = new SchemaBuilder<{
 
 builder.addScalarType('DateTime', DateTimeResolver, {
   description: 'An ISO-8601 date and time, e.g. "2026-11-21T12:00:00.000Z".',
+});
+
+// Sizes in bytes: a GraphQL Int is 32-bit (2 GiB), far below the sources this service takes.
+builder.addScalarType('SafeInt', SafeIntResolver, {
+  description: 'A whole number from -(2^53 - 1) to 2^53 - 1 (JavaScript\'s safe integers), a JSON number on the wire; used for sizes in bytes.',
 });
 
 builder.queryType({ authScopes: { tenant: true } });

@@ -4,6 +4,7 @@ import '../resolvers/errors.js';
 import '../resolvers/job.js';
 import '../resolvers/job-mutations.js';
 import '../resolvers/job-subscription.js';
+import '../resolvers/upload-part-urls.js';
 import '../resolvers/webhook-delivery.js';
 import '../resolvers/worker-machine.js';
 

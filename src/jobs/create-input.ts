@@ -14,7 +14,7 @@ import { ValidationError } from './errors.js';
 
 /** The createJob input as GraphQL delivers it (nullable fields may be null or absent). */
 export interface CreateJobInput {
-  source: { filename: string; contentType?: string | null; sizeBytes: number };
+  source: { filename: string; contentType?: string | null; sizeBytes?: number | null; multipart?: boolean | null };
   outputs: Array<{
     audio?: {
       name?: string | null;
@@ -33,7 +33,8 @@ export interface CreateJobInput {
 
 export interface ValidatedCreateJob {
   spec: JobSpec;
-  source: { filename: string; contentType: string | null; sizeBytes: number; objectName: string };
+  /** `multipart`: the upload goes in parts (asked for, or forced above S3's 5 GiB single-PUT limit). */
+  source: { filename: string; contentType: string | null; sizeBytes: number; objectName: string; multipart: boolean };
   webhookUrl: string | null;
   priority: number;
   idempotencyKey: string | null;
@@ -61,6 +62,8 @@ export const DEFAULT_QUALITIES: Record<'WEB_OPTIMIZED' | 'HLS', VideoQuality[]> 
 };
 
 export const MAX_OUTPUTS = 10;
+/** S3 and R2 refuse a single PUT above 5 GiB: bigger sources are always uploaded in parts. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 const ALLOWED_CONTENT_TYPE = /^(audio|video)\/[a-z0-9][a-z0-9.+-]*$|^application\/(octet-stream|ogg|mp4|x-matroska)$/;
 
@@ -82,6 +85,7 @@ const inputSchema = z.object({
       .refine((value) => ALLOWED_CONTENT_TYPE.test(value), 'must be an audio/* or video/* media type (or application/octet-stream)')
       .nullish(),
     sizeBytes: z.number().int().min(1, 'must be at least 1 byte (an empty file cannot be transcoded)'),
+    multipart: z.boolean().nullish(),
   }),
   outputs: z
     .array(
@@ -122,6 +126,9 @@ const inputSchema = z.object({
  * ValidationError whose `field` is the input path ("input.outputs.1.audio.sampleRate").
  */
 export function validateCreateJobInput(input: CreateJobInput, limits: CreateInputLimits): ValidatedCreateJob | ValidationError {
+  if (input.source.sizeBytes === null || input.source.sizeBytes === undefined) {
+    return new ValidationError('input.source.sizeBytes is required: the exact size of the file to upload, in bytes', 'input.source.sizeBytes');
+  }
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -155,6 +162,7 @@ export function validateCreateJobInput(input: CreateJobInput, limits: CreateInpu
       contentType: value.source.contentType ?? null,
       sizeBytes: value.source.sizeBytes,
       objectName: sanitizeFilename(value.source.filename),
+      multipart: value.source.multipart === true || value.source.sizeBytes > MAX_SINGLE_PUT_BYTES,
     },
     webhookUrl: value.webhookUrl ?? null,
     priority: value.priority ?? 0,

@@ -10,6 +10,7 @@ import { enqueueJob } from './sql/enqueue-job.js';
 import { insertJob, releaseIdempotencyKey } from './sql/insert-job.js';
 import { findJob, findJobByIdempotencyKey, type JobRecord } from './sql/read-jobs.js';
 import { pendingUploadsRefusal } from './pending-uploads.js';
+import { abortSourceUpload, completeSourceUpload, openSourceUpload, planRefusal } from './multipart-upload.js';
 
 /** Spacing of rendition positions; see completeJob for the renditions placed between. */
 export const RENDITION_POSITION_GAP = 10;
@@ -26,6 +27,8 @@ export async function createJob(services: JobServices, tenantId: string, input: 
   const { config, db } = services;
   const validated = validateCreateJobInput(input, { maxUploadBytes: config.maxUploadBytes });
   if (validated instanceof ValidationError) return validated;
+  const tooManyParts = validated.source.multipart ? planRefusal(validated.source.sizeBytes, config.uploadPartBytes) : null;
+  if (tooManyParts) return tooManyParts;
   if (validated.webhookUrl && services.checkWebhookUrl) {
     const refusal = await services.checkWebhookUrl(validated.webhookUrl);
     if (refusal) return new ValidationError(`input.webhookUrl ${refusal}`, 'input.webhookUrl');
@@ -42,6 +45,11 @@ export async function createJob(services: JobServices, tenantId: string, input: 
 
   const id = randomUUID();
   const now = Date.now();
+  const key = sourceKey(id, validated.source.objectName);
+  // An upload in parts is opened in the store now: its id is what every later call works from.
+  const upload = validated.source.multipart
+    ? await openSourceUpload(services, { key, contentType: validated.source.contentType, sizeBytes: validated.source.sizeBytes })
+    : { sourceUploadId: null, sourcePartSizeBytes: null, uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000) };
   const record = await insertJob(
     db,
     {
@@ -55,8 +63,8 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       sourceFilename: validated.source.filename,
       sourceContentType: validated.source.contentType,
       sourceSizeBytes: validated.source.sizeBytes,
-      sourceKey: sourceKey(id, validated.source.objectName),
-      uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000),
+      sourceKey: key,
+      ...upload,
     },
     expandRenditions(validated.spec).map((rendition, index) => ({
       // Gaps leave room for a rendition the worker substitutes (a quality that fits a small source).
@@ -67,6 +75,7 @@ export async function createJob(services: JobServices, tenantId: string, input: 
     })),
   );
   if (record) return record;
+  await abortSourceUpload(services, { sourceKey: key, sourceUploadId: upload.sourceUploadId });
   // Another request with the same idempotency key won the insert race: answer as it did.
   const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey!, inputHash);
   return replay ?? new ValidationError('input.idempotencyKey is being used by a concurrent request; retry', 'input.idempotencyKey');
@@ -109,6 +118,8 @@ export async function startJob(
   if (job.status !== 'AWAITING_UPLOAD') {
     return new InvalidStateError(`The job is ${job.status}; only a job AWAITING_UPLOAD can be started`, job.status);
   }
+  const incomplete = await completeSourceUpload(services, job);
+  if (incomplete) return incomplete;
   const head = await services.store.head(job.sourceKey);
   if (!head) {
     const expired = Date.now() > job.uploadExpiresAt.getTime();
@@ -129,7 +140,8 @@ export async function startJob(
   if (head.contentType !== null && head.contentType.toLowerCase() !== declaredType) {
     return new ValidationError(`The upload's Content-Type is "${head.contentType}" but the job declared "${declaredType}"`, 'id');
   }
-  if (head.lastModified && head.lastModified.getTime() > job.uploadExpiresAt.getTime() + 1000) {
+  // For an upload in parts the parts' own times were checked: the object is as new as its completion, now.
+  if (job.sourceUploadId === null && head.lastModified && head.lastModified.getTime() > job.uploadExpiresAt.getTime() + 1000) {
     return new ValidationError(`The upload arrived after the upload URL expired at ${job.uploadExpiresAt.toISOString()}; create a new job`, 'id');
   }
 
@@ -146,6 +158,10 @@ export async function cancelJob(
 ): Promise<JobRecord | NotFoundError | InvalidStateError> {
   const updated = await cancelJobRow(services.db, { tenantId, id });
   if (!updated) return stateErrorAfterRace(services, tenantId, id, 'canceled');
+  // Parts of an upload that will never be completed would otherwise stay in the store (and be billed).
+  await abortSourceUpload(services, updated).catch((error: unknown) =>
+    services.logger.warn({ err: error, jobId: id }, 'could not abort the canceled job\'s upload in parts; it stays in the store until aborted'),
+  );
   const record = await findJob(services.db, tenantId, id);
   return record ?? new NotFoundError('No job with this id');
 }

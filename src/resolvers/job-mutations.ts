@@ -9,7 +9,10 @@ const SourceInput = builder.inputType('SourceInput', {
   fields: (t) => ({
     filename: t.string({ required: true, description: 'Original file name; sanitised into a job-scoped object key.' }),
     contentType: t.string({ description: 'Media type of the upload (audio/*, video/*); the upload must send the same.' }),
-    sizeBytes: t.int({ required: true, description: 'The upload must be exactly this size.' }),
+    sizeBytes: t.field({ type: 'SafeInt', description: `The upload must be exactly this size; at most MAX_UPLOAD_BYTES.` }),
+    multipart: t.boolean({
+      description: 'Upload in parts (resumable; see Job.source.multipartUpload and uploadPartUrls); forced when sizeBytes is above 5 GiB.',
+    }),
   }),
 });
 
@@ -66,7 +69,8 @@ builder.mutationFields((t) => ({
   }),
   startJob: t.field({
     type: JobRef,
-    description: 'AWAITING_UPLOAD -> QUEUED; checks the upload is there and of the declared size.',
+    description:
+      'AWAITING_UPLOAD -> QUEUED; checks the upload is there and of the declared size. For an upload in parts it completes it from the parts the store holds (a ValidationError names missing or wrong-sized parts).',
     errors: { types: [NotFoundError, InvalidStateError, ValidationError], union: { name: 'StartJobResult' } },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { services, viewer }) => onJob(String(id), (jobId) => startJob(services, viewer.tenantId, jobId)),

@@ -43,15 +43,15 @@ export const JobSourceRef = builder.objectRef<Job>('JobSource').implement({
   fields: (t) => ({
     filename: t.exposeString('sourceFilename'),
     contentType: t.exposeString('sourceContentType', { nullable: true }),
-    sizeBytes: t.exposeInt('sourceSizeBytes', { description: 'The upload must be exactly this size.' }),
+    sizeBytes: t.expose('sourceSizeBytes', { type: 'SafeInt', nullable: true, description: 'The upload must be exactly this size.' }),
     durationSeconds: t.exposeFloat('sourceDurationSeconds', { nullable: true, description: 'From probing, once known.' }),
     upload: t.field({
       type: UploadRequestRef,
       nullable: true,
-      description: 'Non-null only while AWAITING_UPLOAD and before the upload window closes.',
+      description: 'Non-null only while AWAITING_UPLOAD and before the upload window closes, for an upload in one PUT (see multipartUpload).',
       resolve: async (job, _args, { services }) => {
         const remainingSeconds = Math.floor((job.uploadExpiresAt.getTime() - Date.now()) / 1000);
-        if (job.status !== 'AWAITING_UPLOAD' || remainingSeconds < 1) return null;
+        if (job.status !== 'AWAITING_UPLOAD' || remainingSeconds < 1 || job.sourceUploadId !== null) return null;
         return services.store.presignPut(job.sourceKey, {
           contentType: job.sourceContentType ?? 'application/octet-stream',
           contentLength: job.sourceSizeBytes,
@@ -67,7 +67,7 @@ export const JobOutputRef = builder.objectRef<{ job: Job; output: JobOutput }>('
   fields: (t) => ({
     name: t.string({ resolve: ({ output }) => output.name }),
     contentType: t.string({ nullable: true, resolve: ({ output }) => output.contentType }),
-    sizeBytes: t.int({ nullable: true, description: 'Bytes (for HLS: all files of the ladder).', resolve: ({ output }) => output.sizeBytes }),
+    sizeBytes: t.field({ type: 'SafeInt', nullable: true, description: 'Bytes (for HLS: all files of the ladder).', resolve: ({ output }) => output.sizeBytes }),
     durationSeconds: t.float({ nullable: true, resolve: ({ output }) => output.durationSeconds }),
     url: t.string({
       nullable: true,

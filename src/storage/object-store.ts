@@ -1,7 +1,4 @@
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -9,9 +6,9 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createMultipartOperations } from './multipart.js';
 
 export interface ObjectStoreSettings {
   endpoint: string;
@@ -121,31 +118,7 @@ export function createObjectStore(settings: ObjectStoreSettings) {
       return deleted;
     },
 
-    async createMultipartUpload(key: string, contentType: string): Promise<string> {
-      const result = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }));
-      return result.UploadId!;
-    },
-
-    async presignUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
-      return getSignedUrl(client, new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }), {
-        expiresIn: expiresInSeconds,
-      });
-    },
-
-    async completeMultipartUpload(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void> {
-      await client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
-        }),
-      );
-    },
-
-    async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-      await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
-    },
+    ...createMultipartOperations(client, Bucket),
 
     close(): void {
       client.destroy();

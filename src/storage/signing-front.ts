@@ -1,15 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { checkSignature, type SignatureRefusal, type StoreCredentials } from './signature-check.js';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createEmbeddedMultipart, type PartStoredEvent } from './embedded-multipart.js';
+import { sendS3Error } from './s3-responses.js';
+import { checkSignature, type StoreCredentials } from './signature-check.js';
+
+export interface SigningFrontOptions {
+  credentials: StoreCredentials;
+  backend: { host: string; port: number };
+  /** The bucket, and where multipart uploads in progress live (answered here: see embedded-multipart.ts). */
+  multipart: { bucket: string; directory: string; onPartStored?: (event: PartStoredEvent) => void };
+}
 
 /**
  * The embedded store's front door: every request must carry a valid AWS SigV4 signature (in its
- * Authorization header or presigned query), as S3 demands, before it is passed to s3rver behind it.
+ * Authorization header or presigned query), as S3 demands, before it is passed to s3rver behind it,
+ * or, for multipart uploads (presigned part PUTs included), answered by the front's own multipart layer.
  * CORS preflights (OPTIONS) carry no signature in S3 either and go straight through. Refusals are
  * S3's 403s with its XML error body.
  */
-export function createSigningFront(options: { credentials: StoreCredentials; backend: { host: string; port: number } }): Server {
+export function createSigningFront(options: SigningFrontOptions): Server {
   const { credentials, backend } = options;
+  const multipart = createEmbeddedMultipart({ ...options.multipart, backend });
   return createServer((request, response) => {
     void handle(request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500).end();
@@ -20,7 +30,9 @@ export function createSigningFront(options: { credentials: StoreCredentials; bac
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'OPTIONS') {
       const refusal = await checkSignature({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, credentials);
-      if (refusal) return refuse(request, response, refusal);
+      // The body of a refused upload is not read; the connection goes with it.
+      if (refusal) return sendS3Error(request, response, refusal.code, refusal.message, true);
+      if (multipart.handles(request)) return multipart.handle(request, response);
     }
     const headers = { ...request.headers };
     // This front already answered (or Node did) any `Expect: 100-continue`; the body simply follows.
@@ -36,26 +48,4 @@ export function createSigningFront(options: { credentials: StoreCredentials; bac
     response.on('close', () => upstream.destroy());
     request.pipe(upstream);
   }
-}
-
-function refuse(request: IncomingMessage, response: ServerResponse, refusal: SignatureRefusal): void {
-  const requestId = randomBytes(8).toString('hex').toUpperCase();
-  const body =
-    request.method === 'HEAD'
-      ? ''
-      : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.code}</Code><Message>${escapeXml(refusal.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
-  response.writeHead(403, {
-    'content-type': 'application/xml',
-    'content-length': Buffer.byteLength(body),
-    'x-amz-request-id': requestId,
-    // The bucket's CORS rule allows any origin: a browser sees the refusal, not an opaque network error.
-    ...(request.headers.origin ? { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'ETag' } : {}),
-    // The body of a refused upload is not read; the connection goes with it.
-    connection: 'close',
-  });
-  response.end(body);
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -4,6 +4,7 @@ import { formatBytes, formatWord } from './format.js';
 import { createJobCard } from './job-card.js';
 import { CancelJobDocument, CreateJobDocument, JobsDocument, JobUpdatedDocument, StartJobDocument } from './operations.js';
 import { createOutputsEditor } from './outputs-form.js';
+import { findResumableUpload, forgetUpload, MULTIPART_ABOVE_BYTES, rememberUpload, uploadMissingParts } from './upload-parts.js';
 
 const KEY_STORAGE = 'ffly.apiKey';
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
@@ -161,6 +162,15 @@ async function submitJob(event) {
   if (!file) return showValidationError({ field: 'input.source', message: 'choose a file to transcode' });
 
   submit.disabled = true;
+  try {
+    if (file.size > MULTIPART_ABOVE_BYTES) await submitInParts(file);
+    else await submitInOnePut(file);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+async function submitInOnePut(file) {
   let created = null;
   try {
     const contentType = /^(audio|video)\//.test(file.type) ? file.type : 'application/octet-stream';
@@ -173,18 +183,50 @@ async function submitJob(event) {
     showUpload(0, file.size);
     await uploadFile(file, createJob.source.upload, showUpload);
     element('upload-detail').textContent = `${file.name} uploaded`;
-    const { startJob } = await api.request(StartJobDocument, { id: createJob.id });
-    if (startJob.__typename !== 'Job') throw new Error(startJob.message);
+    await start(createJob.id);
     created = null;
-    showJob(startJob);
-    follow(startJob.id);
   } catch (error) {
     showFormError(describe(error));
     // A job whose upload or start failed can never run: cancel it rather than leave it waiting.
     if (created) cancel(created.id);
-  } finally {
-    submit.disabled = false;
   }
+}
+
+/**
+ * A big file goes up in parts. The job it was created for is remembered for this file (name, size,
+ * modification time): choosing the same file again, after a failure or a reload, sends only the parts
+ * the store does not hold yet, for that job and with the outputs it was created with.
+ */
+async function submitInParts(file) {
+  try {
+    let resumable = await findResumableUpload(api, file);
+    if (resumable) {
+      element('upload-detail').textContent = `Resuming the upload of ${file.name} for job ${resumable.jobId}`;
+    } else {
+      const contentType = /^(audio|video)\//.test(file.type) ? file.type : 'application/octet-stream';
+      const { createJob } = await api.request(CreateJobDocument, {
+        input: { source: { filename: file.name, contentType, sizeBytes: file.size, multipart: true }, outputs: outputs.read() },
+      });
+      if (createJob.__typename === 'ValidationError') return showValidationError(createJob);
+      showJob(createJob);
+      rememberUpload(file, createJob.id);
+      resumable = { jobId: createJob.id, upload: createJob.source.multipartUpload };
+    }
+    await uploadMissingParts(api, resumable.jobId, file, resumable.upload, showUpload);
+    element('upload-detail').textContent = `${file.name} uploaded`;
+    await start(resumable.jobId);
+    forgetUpload(file);
+  } catch (error) {
+    // The job is kept: what reached the store is reused when the same file is chosen again.
+    showFormError(`${describe(error)}. Choose the same file again to resume the upload.`);
+  }
+}
+
+async function start(id) {
+  const { startJob } = await api.request(StartJobDocument, { id });
+  if (startJob.__typename !== 'Job') throw new Error(startJob.message);
+  showJob(startJob);
+  follow(startJob.id);
 }
 
 keyInput.value = readKey();

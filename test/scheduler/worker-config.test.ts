@@ -60,7 +60,7 @@ describe('worker disk settings', () => {
   const GIB = 1024 ** 3;
 
   it('default to room for the largest accepted source, its outputs and 2 GB: max(8, ceil(2 × MAX_UPLOAD_BYTES / GiB) + 2)', () => {
-    expect(loadConfig({}).fly.workerRootfsGb).toBe(12); // 5 GiB uploads
+    expect(loadConfig({}).fly.workerRootfsGb).toBe(102); // 50 GiB uploads
     expect(loadConfig({ MAX_UPLOAD_BYTES: String(20 * GIB) }).fly.workerRootfsGb).toBe(42);
     expect(loadConfig({ MAX_UPLOAD_BYTES: String(100 * 1024 ** 2) }).fly.workerRootfsGb).toBe(8); // never below Fly's default
   });

@@ -17,6 +17,12 @@ const FIXTURES = {
     '-f', 'lavfi', '-i', 'sine=f=440:d=3:sample_rate=44100',
     '-filter_complex', '[0][1]amerge=inputs=2', '-c:a', 'pcm_s16le',
   ],
+  /** 68 s, stereo, 48 kHz, 16-bit PCM WAV: about 12.5 MiB, three parts of 5 MiB for uploads in parts. */
+  'wav-68s-stereo-48k.wav': [
+    '-f', 'lavfi', '-i', 'anoisesrc=d=68:c=pink:r=48000:a=0.3:seed=42',
+    '-f', 'lavfi', '-i', 'sine=f=440:d=68:sample_rate=48000',
+    '-filter_complex', '[0][1]amerge=inputs=2', '-c:a', 'pcm_s16le',
+  ],
   /** 2 s, stereo, 48 kHz, 24-bit PCM WAV. */
   'wav-24bit-stereo-48k.wav': [
     '-f', 'lavfi', '-i', 'anoisesrc=d=2:c=pink:r=48000:a=0.3:seed=42',

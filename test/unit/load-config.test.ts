@@ -14,8 +14,10 @@ describe('loadConfig', () => {
       apiKeys: null,
       webhookSecret: null,
       webhookAllowPrivate: true,
-      maxUploadBytes: 5 * 1024 ** 3,
+      maxUploadBytes: 53_687_091_200, // 50 GiB
       uploadUrlTtlSeconds: 900,
+      uploadPartBytes: 16 * 1024 ** 2,
+      multipartUploadTtlSeconds: 86_400,
     });
     expect(config.dataDir.endsWith('.data')).toBe(true);
     expect(config.s3.endpoint).toBeNull();

@@ -65,8 +65,10 @@ export type SourceInput = {
   contentType?: string | null | undefined;
   /** Original file name; sanitised into a job-scoped object key. */
   filename: string;
-  /** The upload must be exactly this size. */
-  sizeBytes: number;
+  /** Upload in parts (resumable; see Job.source.multipartUpload and uploadPartUrls); forced when sizeBytes is above 5 GiB. */
+  multipart?: boolean | null | undefined;
+  /** The upload must be exactly this size; at most MAX_UPLOAD_BYTES. */
+  sizeBytes?: number | null | undefined;
 };
 
 export type VideoOutputInput = {
@@ -92,7 +94,7 @@ export type VideoQuality =
   | 'P720'
   | 'P1080';
 
-export type JobFieldsFragment = { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null };
+export type JobFieldsFragment = { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null };
 
 export type CreateJobMutationVariables = Exact<{
   input: CreateJobInput;
@@ -100,8 +102,30 @@ export type CreateJobMutationVariables = Exact<{
 
 
 export type CreateJobMutation = { createJob:
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, source: { filename: string, sizeBytes: number, durationSeconds: number | null, upload: { url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } | null }, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null, upload: { url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } | null, multipartUpload: { partSizeBytes: number, partCount: number, expiresAt: string, uploadedParts: Array<{ number: number, sizeBytes: number }> } | null }, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
     | { __typename: 'ValidationError', message: string, field: string | null }
+   };
+
+export type MultipartUploadFieldsFragment = { partSizeBytes: number, partCount: number, expiresAt: string, uploadedParts: Array<{ number: number, sizeBytes: number }> };
+
+export type JobUploadQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type JobUploadQuery = { job: { id: string, status: JobStatus, source: { filename: string, sizeBytes: number | null, multipartUpload: { partSizeBytes: number, partCount: number, expiresAt: string, uploadedParts: Array<{ number: number, sizeBytes: number }> } | null } } | null };
+
+export type UploadPartUrlsMutationVariables = Exact<{
+  id: string | number;
+  partNumbers: Array<number> | number;
+}>;
+
+
+export type UploadPartUrlsMutation = { uploadPartUrls:
+    | { __typename: 'InvalidStateError', message: string }
+    | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'UploadPartUrls', parts: Array<{ number: number, url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> }> }
+    | { __typename: 'ValidationError', message: string }
    };
 
 export type StartJobMutationVariables = Exact<{
@@ -111,7 +135,7 @@ export type StartJobMutationVariables = Exact<{
 
 export type StartJobMutation = { startJob:
     | { __typename: 'InvalidStateError', message: string }
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'ValidationError', message: string, field: string | null }
    };
@@ -123,7 +147,7 @@ export type CancelJobMutationVariables = Exact<{
 
 export type CancelJobMutation = { cancelJob:
     | { __typename: 'InvalidStateError', message: string }
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
     | { __typename: 'NotFoundError', message: string }
    };
 
@@ -132,7 +156,7 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } | null };
+export type JobQuery = { job: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } | null };
 
 export type JobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -141,14 +165,14 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { edges: Array<{ node: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type JobsQuery = { jobs: { edges: Array<{ node: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type JobUpdatedSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type JobUpdatedSubscription = { jobUpdated: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } };
+export type JobUpdatedSubscription = { jobUpdated: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -200,6 +224,17 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
+export const MultipartUploadFieldsFragmentDoc = new TypedDocumentString(`
+    fragment MultipartUploadFields on MultipartUpload {
+  partSizeBytes
+  partCount
+  uploadedParts {
+    number
+    sizeBytes
+  }
+  expiresAt
+}
+    `, {"fragmentName":"MultipartUploadFields"}) as unknown as TypedDocumentString<MultipartUploadFieldsFragment, unknown>;
 export const CreateJobDocument = new TypedDocumentString(`
     mutation CreateJob($input: CreateJobInput!) {
   createJob(input: $input) {
@@ -215,6 +250,9 @@ export const CreateJobDocument = new TypedDocumentString(`
             value
           }
           expiresAt
+        }
+        multipartUpload {
+          ...MultipartUploadFields
         }
       }
     }
@@ -253,7 +291,61 @@ export const CreateJobDocument = new TypedDocumentString(`
     code
     message
   }
+}
+fragment MultipartUploadFields on MultipartUpload {
+  partSizeBytes
+  partCount
+  uploadedParts {
+    number
+    sizeBytes
+  }
+  expiresAt
 }`) as unknown as TypedDocumentString<CreateJobMutation, CreateJobMutationVariables>;
+export const JobUploadDocument = new TypedDocumentString(`
+    query JobUpload($id: ID!) {
+  job(id: $id) {
+    id
+    status
+    source {
+      filename
+      sizeBytes
+      multipartUpload {
+        ...MultipartUploadFields
+      }
+    }
+  }
+}
+    fragment MultipartUploadFields on MultipartUpload {
+  partSizeBytes
+  partCount
+  uploadedParts {
+    number
+    sizeBytes
+  }
+  expiresAt
+}`) as unknown as TypedDocumentString<JobUploadQuery, JobUploadQueryVariables>;
+export const UploadPartUrlsDocument = new TypedDocumentString(`
+    mutation UploadPartUrls($id: ID!, $partNumbers: [Int!]!) {
+  uploadPartUrls(id: $id, partNumbers: $partNumbers) {
+    __typename
+    ... on UploadPartUrls {
+      parts {
+        number
+        url
+        method
+        headers {
+          name
+          value
+        }
+        expiresAt
+      }
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UploadPartUrlsMutation, UploadPartUrlsMutationVariables>;
 export const StartJobDocument = new TypedDocumentString(`
     mutation StartJob($id: ID!) {
   startJob(id: $id) {

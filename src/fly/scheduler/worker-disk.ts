@@ -19,7 +19,7 @@ export const MAX_ROOTFS_GB = 2_000;
  * outputs of a transcode are smaller than their source; the worker refuses the few that are not), and
  * {@link HEADROOM_GB} for the image and scratch files; never below Fly's 8 GB default.
  *
- *   size_gb = max(8, ceil(2 × MAX_UPLOAD_BYTES / 1 GiB) + 2)      5 GiB uploads (the default) → 12
+ *   size_gb = max(8, ceil(2 × MAX_UPLOAD_BYTES / 1 GiB) + 2)      50 GiB uploads (the default) → 102
  */
 export function defaultRootfsGb(maxUploadBytes: number): number {
   return Math.max(FLY_DEFAULT_ROOTFS_GB, Math.ceil((2 * maxUploadBytes) / GIB) + HEADROOM_GB);
