@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Config } from '../config/load-config.js';
-import { classifyAddress } from '../net/address-policy.js';
+import { describeCategory, firstRefusedCategory } from '../../protocol/address-policy.js';
 
 /** Resolves a host name to every address it has (the shape of `dns.lookup` with `all: true`). */
 export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;
@@ -59,12 +59,8 @@ export async function resolveWebhookTarget(rawUrl: string, options: WebhookGuard
   }
   if (addresses.length === 0) return { reason: 'has a host name that could not be resolved', transient: true };
   if (!options.allowPrivate) {
-    for (const { address } of addresses) {
-      const category = classifyAddress(address);
-      if (category !== null) {
-        return { reason: `must reach a public address, but its host is ${article(category)} ${category} address`, transient: false };
-      }
-    }
+    const category = firstRefusedCategory(addresses.map(({ address }) => address));
+    if (category !== null) return { reason: `must reach a public address, but its host is ${describeCategory(category)}`, transient: false };
   }
   return { url, addresses };
 }
@@ -90,8 +86,4 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
     timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function article(word: string): string {
-  return /^[aeiou]/.test(word) ? 'an' : 'a';
 }
