@@ -11,10 +11,11 @@ import {
   type VideoQuality,
 } from '../../protocol/job-spec.js';
 import { ValidationError } from './errors.js';
+import { filenameFromUrl, sourceUrlSchema } from './url-source.js';
 
 /** The createJob input as GraphQL delivers it (nullable fields may be null or absent). */
 export interface CreateJobInput {
-  source: { filename: string; contentType?: string | null; sizeBytes: number };
+  source: { filename?: string | null; contentType?: string | null; sizeBytes?: number | null; url?: string | null };
   outputs: Array<{
     audio?: {
       name?: string | null;
@@ -33,7 +34,8 @@ export interface CreateJobInput {
 
 export interface ValidatedCreateJob {
   spec: JobSpec;
-  source: { filename: string; contentType: string | null; sizeBytes: number; objectName: string };
+  /** An upload (`sizeBytes`, `url` null) or a URL source (`url`, `sizeBytes` null until fetched). */
+  source: { filename: string; contentType: string | null; sizeBytes: number | null; url: string | null; objectName: string };
   webhookUrl: string | null;
   priority: number;
   idempotencyKey: string | null;
@@ -75,13 +77,15 @@ const inputSchema = z.object({
       .string()
       .min(1, 'must not be empty')
       .max(255, 'must be at most 255 characters')
-      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters'),
+      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters')
+      .nullish(),
     contentType: z
       .string()
       .transform((value) => value.trim().toLowerCase())
       .refine((value) => ALLOWED_CONTENT_TYPE.test(value), 'must be an audio/* or video/* media type (or application/octet-stream)')
       .nullish(),
-    sizeBytes: z.number().int().min(1, 'must be at least 1 byte (an empty file cannot be transcoded)'),
+    sizeBytes: z.number().int().min(1, 'must be at least 1 byte (an empty file cannot be transcoded)').nullish(),
+    url: sourceUrlSchema.nullish(),
   }),
   outputs: z
     .array(
@@ -129,9 +133,11 @@ export function validateCreateJobInput(input: CreateJobInput, limits: CreateInpu
     return new ValidationError(`${field} ${issue.message}`, field);
   }
   const value = parsed.data;
-  if (value.source.sizeBytes > limits.maxUploadBytes) {
+  const source = validateSource(value.source);
+  if (source instanceof ValidationError) return source;
+  if (source.sizeBytes !== null && source.sizeBytes > limits.maxUploadBytes) {
     return new ValidationError(
-      `input.source.sizeBytes is ${value.source.sizeBytes} bytes; the most this service accepts is ${limits.maxUploadBytes} bytes`,
+      `input.source.sizeBytes is ${source.sizeBytes} bytes; the most this service accepts is ${limits.maxUploadBytes} bytes`,
       'input.source.sizeBytes',
     );
   }
@@ -150,16 +156,25 @@ export function validateCreateJobInput(input: CreateJobInput, limits: CreateInpu
 
   return {
     spec: { outputs: named },
-    source: {
-      filename: value.source.filename,
-      contentType: value.source.contentType ?? null,
-      sizeBytes: value.source.sizeBytes,
-      objectName: sanitizeFilename(value.source.filename),
-    },
+    source: { ...source, contentType: value.source.contentType ?? null, objectName: sanitizeFilename(source.filename) },
     webhookUrl: value.webhookUrl ?? null,
     priority: value.priority ?? 0,
     idempotencyKey: value.idempotencyKey ?? null,
   };
+}
+
+/** Either an upload (sizeBytes, with a filename) or a URL (filename derived when omitted), never both. */
+function validateSource(source: z.infer<typeof inputSchema>['source']): { filename: string; sizeBytes: number | null; url: string | null } | ValidationError {
+  const url = source.url ?? null;
+  const sizeBytes = source.sizeBytes ?? null;
+  if (url !== null && sizeBytes !== null) {
+    return new ValidationError('input.source takes either sizeBytes (an upload) or url (a source the service fetches), not both', 'input.source.url');
+  }
+  if (url === null && sizeBytes === null) {
+    return new ValidationError('input.source needs sizeBytes (the size of the file you will upload) or url (a source the service fetches)', 'input.source.sizeBytes');
+  }
+  if (url === null && !source.filename) return new ValidationError('input.source.filename is required for an upload', 'input.source.filename');
+  return { filename: source.filename ?? filenameFromUrl(url!), sizeBytes, url };
 }
 
 type AudioInput = NonNullable<z.infer<typeof inputSchema>['outputs'][number]['audio']>;

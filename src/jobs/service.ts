@@ -19,9 +19,14 @@ export { CANCELABLE_STATUSES } from './transitions.js';
 type JobServices = Pick<Services, 'db' | 'store' | 'config' | 'logger'> & {
   /** Checks a webhook URL's host (SSRF guard); returns a reason to refuse it, or null. */
   checkWebhookUrl?: (url: string) => Promise<string | null>;
+  /** Checks a source URL's host against the same address rules (INGEST_ALLOW_PRIVATE); a reason, or null. */
+  checkSourceUrl?: (url: string) => Promise<string | null>;
 };
 
-/** Creates a job awaiting its upload, or returns the job an idempotent retry already created. */
+/**
+ * Creates a job awaiting its upload (or, for a URL source, QUEUED at once: a worker fetches it), or
+ * returns the job an idempotent retry already created.
+ */
 export async function createJob(services: JobServices, tenantId: string, input: CreateJobInput): Promise<JobRecord | ValidationError> {
   const { config, db } = services;
   const validated = validateCreateJobInput(input, { maxUploadBytes: config.maxUploadBytes });
@@ -30,6 +35,10 @@ export async function createJob(services: JobServices, tenantId: string, input: 
     const refusal = await services.checkWebhookUrl(validated.webhookUrl);
     if (refusal) return new ValidationError(`input.webhookUrl ${refusal}`, 'input.webhookUrl');
   }
+  if (validated.source.url && services.checkSourceUrl) {
+    const refusal = await services.checkSourceUrl(validated.source.url);
+    if (refusal) return new ValidationError(`input.source.url ${refusal}`, 'input.source.url');
+  }
 
   const inputHash = hashInput(input);
   if (validated.idempotencyKey) {
@@ -37,7 +46,8 @@ export async function createJob(services: JobServices, tenantId: string, input: 
     if (replay) return replay;
   }
 
-  const pendingRefusal = await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads);
+  const fromUrl = validated.source.url !== null;
+  const pendingRefusal = fromUrl ? null : await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads);
   if (pendingRefusal) return pendingRefusal;
 
   const id = randomUUID();
@@ -56,6 +66,9 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       sourceContentType: validated.source.contentType,
       sourceSizeBytes: validated.source.sizeBytes,
       sourceKey: sourceKey(id, validated.source.objectName),
+      sourceUrl: validated.source.url,
+      // A URL source has nothing to upload: it is QUEUED at once, and a worker fetches it.
+      ...(fromUrl ? { status: 'QUEUED' as const, queuedAt: new Date(now) } : {}),
       uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000),
     },
     expandRenditions(validated.spec).map((rendition, index) => ({

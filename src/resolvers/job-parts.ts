@@ -43,7 +43,11 @@ export const JobSourceRef = builder.objectRef<Job>('JobSource').implement({
   fields: (t) => ({
     filename: t.exposeString('sourceFilename'),
     contentType: t.exposeString('sourceContentType', { nullable: true }),
-    sizeBytes: t.exposeInt('sourceSizeBytes', { description: 'The upload must be exactly this size.' }),
+    sizeBytes: t.exposeInt('sourceSizeBytes', {
+      nullable: true,
+      description: 'The upload must be exactly this size. Null for a URL source until it has been fetched.',
+    }),
+    url: t.exposeString('sourceUrl', { nullable: true, description: 'The URL given at createJob, which the service fetches the source from.' }),
     durationSeconds: t.exposeFloat('sourceDurationSeconds', { nullable: true, description: 'From probing, once known.' }),
     upload: t.field({
       type: UploadRequestRef,
@@ -54,7 +58,7 @@ export const JobSourceRef = builder.objectRef<Job>('JobSource').implement({
         if (job.status !== 'AWAITING_UPLOAD' || remainingSeconds < 1) return null;
         return services.store.presignPut(job.sourceKey, {
           contentType: job.sourceContentType ?? 'application/octet-stream',
-          contentLength: job.sourceSizeBytes,
+          contentLength: job.sourceSizeBytes ?? undefined,
           expiresInSeconds: remainingSeconds,
         });
       },

@@ -41,6 +41,7 @@ export type CreateJobInput = {
 export type JobPhase =
   | 'DONE'
   | 'DOWNLOADING'
+  | 'FETCHING'
   | 'PROBING'
   | 'QUEUED'
   | 'TRANSCODING'
@@ -60,13 +61,16 @@ export type OutputInput =
   {   audio: AudioOutputInput; video?: never; }
   |  { audio?: never;   video: VideoOutputInput; };
 
+/** Either an upload (sizeBytes) or a URL (url), never both. */
 export type SourceInput = {
   /** Media type of the upload (audio/*, video/*); the upload must send the same. */
   contentType?: string | null | undefined;
-  /** Original file name; sanitised into a job-scoped object key. */
-  filename: string;
-  /** The upload must be exactly this size. */
-  sizeBytes: number;
+  /** Original file name; sanitised into a job-scoped object key. Required for uploads; for a URL, derived from its path when omitted. */
+  filename?: string | null | undefined;
+  /** An upload must be exactly this size; at most MAX_UPLOAD_BYTES. */
+  sizeBytes?: number | null | undefined;
+  /** An http(s) URL the service fetches the source from (each redirect checked); the job is QUEUED at once. */
+  url?: string | null | undefined;
 };
 
 export type VideoOutputInput = {
@@ -92,7 +96,7 @@ export type VideoQuality =
   | 'P720'
   | 'P1080';
 
-export type JobFieldsFragment = { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null };
+export type JobFieldsFragment = { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null };
 
 export type CreateJobMutationVariables = Exact<{
   input: CreateJobInput;
@@ -100,7 +104,7 @@ export type CreateJobMutationVariables = Exact<{
 
 
 export type CreateJobMutation = { createJob:
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, source: { filename: string, sizeBytes: number, durationSeconds: number | null, upload: { url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } | null }, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null, upload: { url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } | null }, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
     | { __typename: 'ValidationError', message: string, field: string | null }
    };
 
@@ -111,7 +115,7 @@ export type StartJobMutationVariables = Exact<{
 
 export type StartJobMutation = { startJob:
     | { __typename: 'InvalidStateError', message: string }
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'ValidationError', message: string, field: string | null }
    };
@@ -123,7 +127,7 @@ export type CancelJobMutationVariables = Exact<{
 
 export type CancelJobMutation = { cancelJob:
     | { __typename: 'InvalidStateError', message: string }
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
     | { __typename: 'NotFoundError', message: string }
    };
 
@@ -132,7 +136,7 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } | null };
+export type JobQuery = { job: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } | null };
 
 export type JobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -141,14 +145,14 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { edges: Array<{ node: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type JobsQuery = { jobs: { edges: Array<{ node: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type JobUpdatedSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type JobUpdatedSubscription = { jobUpdated: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } };
+export type JobUpdatedSubscription = { jobUpdated: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
