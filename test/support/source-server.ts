@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
  * - `/to?target=<url>`: one redirect (302) to any URL;
  * - `/zeros/<bytes>` (chunked) and `/zeros-declared/<bytes>` (with its length): that many zero bytes;
  * - `/stall`: a 200 with a length, a few bytes, then nothing;
+ * - `/status/<code>`: that status, with a short text body;
  * - anything else: 404.
  * Every GET is counted by path (`gets`).
  */
@@ -52,6 +53,10 @@ export async function startSourceServer(): Promise<SourceServer> {
     if (route === 'stall') {
       response.writeHead(200, { 'content-length': 1_000_000 });
       return response.write(Buffer.alloc(1000));
+    }
+    if (route === 'status') {
+      response.writeHead(Number(first), { 'content-type': 'text/plain' });
+      return response.end('a status');
     }
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('not here');
