@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { statfsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -135,6 +136,20 @@ describe('URL sources fetched by a real worker', () => {
     expect(job).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'SOURCE_FETCH_FAILED' } });
     expect(job.error.message).toBe(`${server.url}/stall: the server sent nothing for 1 s (idle timeout) after 1000 bytes (tried 3 times)`);
     expect(server.gets.get('/stall')).toBe(3);
+  });
+
+  it('fails a source that cannot fit the worker\'s disk with INSUFFICIENT_DISK, before or while fetching it', async () => {
+    // Keeping the whole filesystem in reserve leaves no byte for jobs.
+    const workDir = await media.subdir('no-room');
+    const { blocks, bsize } = statfsSync(workDir);
+    startWorker(app, { WORK_DIR: workDir, WORKER_DISK_RESERVE_BYTES: String(blocks * bsize) });
+    const declared = await finished(app, (await createJob(app, mp3Job(`${server.url}/plain/tone.wav`))).id);
+    expect(declared).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'INSUFFICIENT_DISK' } });
+    expect(declared.error.message).toMatch(/^This job needs about .* of working disk .* more than a worker has free/);
+    const chunked = await finished(app, (await createJob(app, mp3Job(`${server.url}/chunked/tone.wav`))).id);
+    expect(chunked).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'INSUFFICIENT_DISK' } });
+    expect(chunked.error.message).toMatch(new RegExp(`\\(stopped fetching ${server.url}/chunked/tone.wav at \\d+ bytes; it did not say its size\\)$`));
+    expect(await fs.readdir(workDir)).toEqual([]);
   });
 
   it('refuses a URL with both a size and a URL, or that is not http(s)', async () => {
