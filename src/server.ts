@@ -11,8 +11,7 @@ import { startWorkerServer } from './http/worker-server.js';
 import type { Logger } from './logger.js';
 import { createResources, type Resources } from './resources.js';
 import type { Services } from './services.js';
-import { createSourceUrlChecker } from './jobs/url-source.js';
-import { createWebhookUrlChecker } from './webhooks/url-guard.js';
+import { createSourceUrlChecker, createWebhookUrlChecker } from './webhooks/url-guard.js';
 
 export interface RunningServer {
   url: string;

@@ -1,11 +1,10 @@
 /**
- * Sources fetched from a URL (`SourceInput.url`): what a valid one looks like, the file name it gives
- * when none was given, and the address check made at createJob. The worker checks every hop again at
- * fetch time (transcoder/src/fetch-source.ts) with the same policy (protocol/address-policy.ts).
+ * Sources fetched from a URL (`SourceInput.url`): what a valid one looks like, and the file name it
+ * gives when none was given. Pure. Its host is checked at createJob by `Services.checkSourceUrl`
+ * (src/webhooks/url-guard.ts), and every hop again by the worker at fetch time
+ * (transcoder/src/fetch-source.ts), both with protocol/address-policy.ts.
  */
 import { z } from 'zod';
-import type { Config } from '../config/load-config.js';
-import { resolveWebhookTarget, type ResolveHost } from '../webhooks/url-guard.js';
 
 /** Longest source URL accepted: signed URLs (S3, GCS, CloudFront) run to a kilobyte or two. */
 export const MAX_SOURCE_URL_LENGTH = 4096;
@@ -45,30 +44,4 @@ export function filenameFromUrl(value: string): string {
   }
   const cleaned = decoded.replace(/[\u0000-\u001f\u007f]/g, '').slice(-255);
   return cleaned === '' ? 'source' : cleaned;
-}
-
-/**
- * `Services.checkSourceUrl` for createJob: the reason to refuse a URL's host (a literal refused address,
- * or a name resolving to one), or null. Under `INGEST_ALLOW_PRIVATE` only the scheme is checked, and
- * a name that does not resolve is left to the worker (its DNS may differ; the job then fails there).
- */
-export function createSourceUrlChecker(
-  config: Pick<Config, 'ingestAllowPrivate'>,
-  resolveHost?: ResolveHost,
-): (url: string) => Promise<string | null> {
-  return async (url) => {
-    if (config.ingestAllowPrivate) return null;
-    const result = await resolveWebhookTarget(url, { allowPrivate: false, resolveHost });
-    return 'reason' in result ? result.reason : null;
-  };
-}
-
-/** A URL for logs and messages: its origin and path, never its query (a signed URL's signature lives there). */
-export function describeSourceUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
 }

@@ -73,6 +73,19 @@ export function createWebhookUrlChecker(config: Pick<Config, 'webhookAllowPrivat
   };
 }
 
+/**
+ * `Services.checkSourceUrl` for createJob: the same guard for a URL source, under INGEST_ALLOW_PRIVATE
+ * (a source URL's host that is, or resolves to, a refused address). The worker checks it again, with
+ * every redirect, when it fetches.
+ */
+export function createSourceUrlChecker(config: Pick<Config, 'ingestAllowPrivate'>, resolveHost?: ResolveHost): (url: string) => Promise<string | null> {
+  return async (url) => {
+    if (config.ingestAllowPrivate) return null;
+    const result = await resolveWebhookTarget(url, { allowPrivate: false, resolveHost });
+    return 'reason' in result ? result.reason : null;
+  };
+}
+
 function lookupAll(hostname: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
