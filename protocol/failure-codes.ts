@@ -14,6 +14,9 @@ export const FAILURE_CODES = {
   OUTPUT_INVALID: { retryable: false, means: 'ffmpeg finished but an output is missing, truncated or not what was asked for.' },
   FFMPEG_FAILED: { retryable: false, means: 'ffmpeg exited with an error on this input.' },
   NO_OUTPUTS: { retryable: false, means: 'Every requested output was skipped: nothing to publish.' },
+  // The source URL's fault (refused address, 4xx, over MAX_UPLOAD_BYTES, or still failing after the
+  // worker's own tries: see transcoder/src/fetch-source.ts). A requeue would fetch the same URL again.
+  SOURCE_FETCH_FAILED: { retryable: false, means: 'The source URL could not be fetched (refused address, HTTP error, size limit, timeout).' },
   // The deployment's limit: every worker machine has the same disk (FLY_WORKER_ROOTFS_GB).
   INSUFFICIENT_DISK: { retryable: false, means: "The source and its planned outputs exceed a worker's free disk." },
   // The environment's fault: another attempt, on another machine, may succeed.

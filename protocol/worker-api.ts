@@ -9,7 +9,7 @@ import type { JobSpec } from './job-spec.js';
 
 export const WORKER_API_PREFIX = '/worker/v1';
 
-export type WorkerPhase = 'DOWNLOADING' | 'PROBING' | 'TRANSCODING' | 'UPLOADING';
+export type WorkerPhase = 'FETCHING' | 'DOWNLOADING' | 'PROBING' | 'TRANSCODING' | 'UPLOADING';
 
 export interface ClaimRequest {
   /** The Fly machine the worker runs on (FLY_MACHINE_ID), recorded on the job. */
@@ -32,13 +32,58 @@ export interface ClaimedJob {
   /** A report (progress) must arrive within this many ms or the job is taken back. */
   leaseMs: number;
   spec: JobSpec;
-  source: { url: string; filename: string; sizeBytes: number; contentType: string | null };
+  /**
+   * `url` is a presigned GET of the source in the store, and `sizeBytes` its size; both are null for a
+   * URL source no attempt has copied yet, which comes with `fetch` instead: the worker fetches it,
+   * copies it into the store (`source`, then `source/complete`) and goes on from its local file.
+   */
+  source: { url: string | null; filename: string; sizeBytes: number | null; contentType: string | null; fetch: SourceFetch | null };
   /**
    * The renditions to produce. Upload URLs are not part of the claim: the worker asks `uploads` when
    * it is about to upload (URLs live a few lease periods, and only the current lease gets them).
    */
   outputs: Array<{ name: string; fileName: string; contentType: string }>;
   limits: { maxDurationSeconds: number; stallMs: number };
+}
+
+/**
+ * How to fetch a URL source. The worker fetches it itself, with no ffly credential: only the URL the
+ * job was created with, every hop checked against protocol/address-policy.ts unless `allowPrivate`.
+ */
+export interface SourceFetch {
+  url: string;
+  /** INGEST_ALLOW_PRIVATE, decided by the API. */
+  allowPrivate: boolean;
+  /** MAX_UPLOAD_BYTES: counted while streaming, whatever Content-Length says. */
+  maxBytes: number;
+  connectTimeoutMs: number;
+  /** Nothing received for this long ends the try. */
+  idleTimeoutMs: number;
+}
+
+/**
+ * Asks where to put the copy of a fetched URL source (`POST .../source`). Without `parts`: a single
+ * presigned PUT, or (above {@link MULTIPART_THRESHOLD_BYTES}) a new multipart upload, whose part URLs
+ * are then asked for in batches (`parts`: its upload id and part numbers), so none outlives its TTL.
+ */
+export interface SourceCopyRequest {
+  sizeBytes: number;
+  contentType: string;
+  parts?: { uploadId: string; partNumbers: number[] };
+}
+
+export interface SourceCopyResponse {
+  /** `lost` or `canceled` (then nothing else) when the caller's lease is not the job's current one. */
+  status?: ReportResponse['status'];
+  single?: PresignedPut;
+  multipart?: { uploadId: string; partSizeBytes: number; partCount: number; parts: Array<{ partNumber: number; url: string }> };
+}
+
+/** The copy is in the store (`POST .../source/complete`): the API checks its size and records it. */
+export interface SourceCopiedRequest {
+  sizeBytes: number;
+  /** For a multipart grant: the upload to complete with these parts. */
+  multipart: { uploadId: string; parts: Array<{ partNumber: number; etag: string }> } | null;
 }
 
 export interface ClaimResponse {

@@ -11,7 +11,7 @@ import { startWorkerServer } from './http/worker-server.js';
 import type { Logger } from './logger.js';
 import { createResources, type Resources } from './resources.js';
 import type { Services } from './services.js';
-import { createWebhookUrlChecker } from './webhooks/url-guard.js';
+import { createSourceUrlChecker, createWebhookUrlChecker } from './webhooks/url-guard.js';
 
 export interface RunningServer {
   url: string;
@@ -46,6 +46,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       jobListener,
       machines: null,
       checkWebhookUrl: createWebhookUrlChecker(config),
+      checkSourceUrl: createSourceUrlChecker(config),
     };
     const routes = createRoutes(services);
     const app = buildApp(schema, services, routes.routes);

@@ -24,6 +24,8 @@ export interface Services {
   jobListener: JobListener | null;
   /** The SSRF guard for webhook URLs: the reason to refuse one, or null (see src/webhooks/url-guard.ts). */
   checkWebhookUrl(url: string): Promise<string | null>;
+  /** The same address rules for source URLs, under INGEST_ALLOW_PRIVATE (see src/webhooks/url-guard.ts). */
+  checkSourceUrl(url: string): Promise<string | null>;
   /** The worker pool, once the scheduler runs (null before it starts, e.g. in tests without Fly). */
   machines: { list(): Promise<Array<{ id: string; state: string }>> } | null;
 }

@@ -37,8 +37,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
 
   program
     .command('transcode')
-    .description('Create a job for <file>, upload it, follow it live and download every output into --out')
-    .argument('<file>', 'the audio or video file to transcode')
+    .description('Create a job for <file> (uploaded) or <url> (fetched by the service), follow it live and download every output into --out')
+    .argument('<file>', 'the audio or video file to transcode, or an http(s) URL the service fetches it from')
     .option('--audio <spec>', 'an audio output, repeatable: <format>[:<bitrate>k|<depth>bit[:<sampleRate>[:<channels>]]], e.g. mp3:192k:44100:2, flac:24bit, opus', collect)
     .option('--video <spec>', 'a video output, repeatable: <preset>[:<quality>,...] with preset hls, web or passthrough, e.g. hls:720p,360p', collect)
     .requiredOption('--out <dir>', 'where to download the outputs (an HLS ladder goes into a folder per output)')

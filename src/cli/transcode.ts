@@ -10,6 +10,7 @@ import { describeOutcome, downloadOutputs, followJob } from './follow.js';
 import { onInterrupt, shellQuote } from './interrupt.js';
 import { parseOutputSpecs } from './output-specs.js';
 import { rejectedFlagError } from './rejected-flag.js';
+import { isSourceUrl, transcodeUrl } from './transcode-url.js';
 import { UsageError } from './usage-error.js';
 
 export interface TranscodeOptions {
@@ -25,6 +26,7 @@ export interface TranscodeOptions {
  * output into `out`. Prints the local paths on stdout; resolves with the exit code.
  */
 export async function transcode(client: ApiClient, file: string, options: TranscodeOptions): Promise<number> {
+  if (isSourceUrl(file)) return transcodeUrl(client, file, options);
   const outputs = parseOutputSpecs(options.audio, options.video);
   const size = await readableFile(file);
 

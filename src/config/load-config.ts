@@ -65,6 +65,12 @@ export interface Config {
   /** Retry window: no attempt is made later than this after the event; then the delivery FAILED. */
   webhookMaxRetrySeconds: number;
   maxUploadBytes: number;
+  /** URL sources may reach loopback, private, link-local, metadata and Fly 6PN addresses (`INGEST_ALLOW_PRIVATE`). */
+  ingestAllowPrivate: boolean;
+  /** A URL source's connection must be made within this (`INGEST_CONNECT_TIMEOUT_MS`). */
+  ingestConnectTimeoutMs: number;
+  /** A URL source that sends nothing for this long is given up (`INGEST_IDLE_TIMEOUT_MS`). */
+  ingestIdleTimeoutMs: number;
   uploadUrlTtlSeconds: number;
   /** Preferred part size of a multipart upload (`UPLOAD_PART_BYTES`); bigger when the source needs it to fit 10,000 parts. */
   uploadPartBytes: number;
@@ -205,6 +211,9 @@ export function loadConfig(env: Env): Config {
     webhookRetryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
     webhookMaxRetrySeconds: read.integer('WEBHOOK_MAX_RETRY_S', 86_400, 0, 7 * 86_400),
     maxUploadBytes,
+    ingestAllowPrivate: read.boolean('INGEST_ALLOW_PRIVATE', localMode),
+    ingestConnectTimeoutMs: read.integer('INGEST_CONNECT_TIMEOUT_MS', 10_000, 100, 300_000),
+    ingestIdleTimeoutMs: read.integer('INGEST_IDLE_TIMEOUT_MS', 30_000, 100, 600_000),
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
     // S3's bounds for a part: at least 5 MiB (all but the last), at most 5 GiB.
     uploadPartBytes: read.integer('UPLOAD_PART_BYTES', 16 * 1024 ** 2, 5 * 1024 ** 2, 5 * GIB),

@@ -19,7 +19,7 @@ export const JOB_STATUSES = ['AWAITING_UPLOAD', 'QUEUED', 'RUNNING', 'COMPLETED'
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELED'] as const satisfies readonly JobStatus[];
 
-export const JOB_PHASES = ['QUEUED', 'DOWNLOADING', 'PROBING', 'TRANSCODING', 'UPLOADING', 'DONE'] as const;
+export const JOB_PHASES = ['QUEUED', 'FETCHING', 'DOWNLOADING', 'PROBING', 'TRANSCODING', 'UPLOADING', 'DONE'] as const;
 export type JobPhase = (typeof JOB_PHASES)[number];
 
 const timestamps = {
@@ -44,12 +44,18 @@ export const jobsTable = pgTable(
 
     sourceFilename: text('source_filename').notNull(),
     sourceContentType: text('source_content_type'),
-    sourceSizeBytes: bigint('source_size_bytes', { mode: 'number' }).notNull(),
+    /** Null for a URL source until a worker has copied it into the store. */
+    sourceSizeBytes: bigint('source_size_bytes', { mode: 'number' }),
+    /** The object key of the source: the upload's, or (a URL source) the copy a worker made, once made. */
     sourceKey: text('source_key').notNull(),
     /** The store's upload id of a source uploaded in parts (null: one PUT); kept until the job is gone. */
     sourceUploadId: text('source_upload_id'),
     /** Every part but the last of a source uploaded in parts is this size, fixed at createJob. */
     sourcePartSizeBytes: bigint('source_part_size_bytes', { mode: 'number' }),
+    /** The http(s) URL a worker fetches the source from (given at createJob); null for an upload. */
+    sourceUrl: text('source_url'),
+    /** When a worker's copy of a URL source reached the store: later attempts download it, never fetch again. */
+    sourceFetchedAt: timestamp('source_fetched_at', { withTimezone: true }),
     sourceDurationSeconds: doublePrecision('source_duration_seconds'),
     uploadExpiresAt: timestamp('upload_expires_at', { withTimezone: true }).notNull(),
 

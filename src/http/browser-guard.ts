@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Config } from '../config/load-config.js';
-import { classifyAddress } from '../net/address-policy.js';
+import { classifyAddress } from '../../protocol/address-policy.js';
 
 /**
  * What keeps a browser on another site from driving the API (issue 12): CORS only for `CORS_ORIGINS`,

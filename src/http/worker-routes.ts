@@ -14,6 +14,7 @@ import {
   reportProgress,
   WorkerCallError,
 } from '../jobs/worker-protocol.js';
+import { completeSourceCopy, grantSourceCopy } from '../jobs/source-copy.js';
 import type { Services } from '../services.js';
 import { verifyJobToken, verifyMachineCredential } from '../workers/credentials.js';
 import { sendJson } from './app.js';
@@ -52,6 +53,20 @@ const completeBody = z.object({
   notices: z.array(z.string().max(500)).max(50),
   sourceDurationSeconds: z.number().min(0).nullable(),
 });
+const sourceCopyBody = z.object({
+  sizeBytes: z.number().int().min(1),
+  contentType: z.string().max(100),
+  parts: z.object({ uploadId: z.string().min(1).max(1024), partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(100) }).optional(),
+});
+const sourceCopiedBody = z.object({
+  sizeBytes: z.number().int().min(1),
+  multipart: z
+    .object({
+      uploadId: z.string().min(1).max(1024),
+      parts: z.array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) })).min(1),
+    })
+    .nullable(),
+});
 const failBody = z.object({ code: z.string().regex(/^[A-Z_]{2,40}$/), message: z.string().max(2000), detail: z.string().max(8192).nullable() });
 const releaseBody = z.object({ reason: z.string().max(200) });
 
@@ -75,7 +90,7 @@ export function createWorkerRoutes(services: Services) {
         const job = await claimWithWait(body.machineId ?? null, body.waitMs, response, () => open);
         return sendJson(response, 200, { job });
       }
-      const match = /^\/jobs\/([0-9a-f-]{36})\/(progress|uploads|uploads\/complete|complete|fail|release)$/.exec(route);
+      const match = /^\/jobs\/([0-9a-f-]{36})\/(progress|uploads|uploads\/complete|source|source\/complete|complete|fail|release)$/.exec(route);
       if (!match) return sendJson(response, 404, { error: 'Not found' });
       const [, jobId, action] = match as unknown as [string, string, string];
       const lease = verifyJobToken(services.signingKey, token);
@@ -90,6 +105,12 @@ export function createWorkerRoutes(services: Services) {
         }
         case 'uploads/complete':
           return reply(response, await completeMultipart(services, lease, parse(completeMultipartBody, body)));
+        case 'source': {
+          const outcome = await grantSourceCopy(services, lease, parse(sourceCopyBody, body));
+          return outcome.kind === 'ok' ? sendJson(response, 200, outcome.response) : reply(response, outcome);
+        }
+        case 'source/complete':
+          return reply(response, await completeSourceCopy(services, lease, parse(sourceCopiedBody, body)));
         case 'complete':
           return reply(response, await completeForWorker(services, lease, parse(completeBody, body)));
         case 'fail':

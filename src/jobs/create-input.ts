@@ -11,10 +11,11 @@ import {
   type VideoQuality,
 } from '../../protocol/job-spec.js';
 import { ValidationError } from './errors.js';
+import { filenameFromUrl, sourceUrlSchema } from './url-source.js';
 
 /** The createJob input as GraphQL delivers it (nullable fields may be null or absent). */
 export interface CreateJobInput {
-  source: { filename: string; contentType?: string | null; sizeBytes?: number | null; multipart?: boolean | null };
+  source: { filename?: string | null; contentType?: string | null; sizeBytes?: number | null; multipart?: boolean | null; url?: string | null };
   outputs: Array<{
     audio?: {
       name?: string | null;
@@ -33,8 +34,11 @@ export interface CreateJobInput {
 
 export interface ValidatedCreateJob {
   spec: JobSpec;
-  /** `multipart`: the upload goes in parts (asked for, or forced above S3's 5 GiB single-PUT limit). */
-  source: { filename: string; contentType: string | null; sizeBytes: number; objectName: string; multipart: boolean };
+  /**
+   * An upload (`sizeBytes`, `url` null) or a URL source (`url`, `sizeBytes` null until fetched).
+   * `multipart`: the upload goes in parts (asked for, or forced above S3's 5 GiB single-PUT limit).
+   */
+  source: { filename: string; contentType: string | null; sizeBytes: number | null; url: string | null; objectName: string; multipart: boolean };
   webhookUrl: string | null;
   priority: number;
   idempotencyKey: string | null;
@@ -78,14 +82,16 @@ const inputSchema = z.object({
       .string()
       .min(1, 'must not be empty')
       .max(255, 'must be at most 255 characters')
-      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters'),
+      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters')
+      .nullish(),
     contentType: z
       .string()
       .transform((value) => value.trim().toLowerCase())
       .refine((value) => ALLOWED_CONTENT_TYPE.test(value), 'must be an audio/* or video/* media type (or application/octet-stream)')
       .nullish(),
-    sizeBytes: z.number().int().min(1, 'must be at least 1 byte (an empty file cannot be transcoded)'),
+    sizeBytes: z.number().int().min(1, 'must be at least 1 byte (an empty file cannot be transcoded)').nullish(),
     multipart: z.boolean().nullish(),
+    url: sourceUrlSchema.nullish(),
   }),
   outputs: z
     .array(
@@ -126,9 +132,6 @@ const inputSchema = z.object({
  * ValidationError whose `field` is the input path ("input.outputs.1.audio.sampleRate").
  */
 export function validateCreateJobInput(input: CreateJobInput, limits: CreateInputLimits): ValidatedCreateJob | ValidationError {
-  if (input.source.sizeBytes === null || input.source.sizeBytes === undefined) {
-    return new ValidationError('input.source.sizeBytes is required: the exact size of the file to upload, in bytes', 'input.source.sizeBytes');
-  }
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -136,9 +139,11 @@ export function validateCreateJobInput(input: CreateJobInput, limits: CreateInpu
     return new ValidationError(`${field} ${issue.message}`, field);
   }
   const value = parsed.data;
-  if (value.source.sizeBytes > limits.maxUploadBytes) {
+  const source = validateSource(value.source);
+  if (source instanceof ValidationError) return source;
+  if (source.sizeBytes !== null && source.sizeBytes > limits.maxUploadBytes) {
     return new ValidationError(
-      `input.source.sizeBytes is ${value.source.sizeBytes} bytes; the most this service accepts is ${limits.maxUploadBytes} bytes`,
+      `input.source.sizeBytes is ${source.sizeBytes} bytes; the most this service accepts is ${limits.maxUploadBytes} bytes`,
       'input.source.sizeBytes',
     );
   }
@@ -158,16 +163,32 @@ export function validateCreateJobInput(input: CreateJobInput, limits: CreateInpu
   return {
     spec: { outputs: named },
     source: {
-      filename: value.source.filename,
+      ...source,
       contentType: value.source.contentType ?? null,
-      sizeBytes: value.source.sizeBytes,
-      objectName: sanitizeFilename(value.source.filename),
-      multipart: value.source.multipart === true || value.source.sizeBytes > MAX_SINGLE_PUT_BYTES,
+      objectName: sanitizeFilename(source.filename),
+      multipart: source.sizeBytes !== null && (value.source.multipart === true || source.sizeBytes > MAX_SINGLE_PUT_BYTES),
     },
     webhookUrl: value.webhookUrl ?? null,
     priority: value.priority ?? 0,
     idempotencyKey: value.idempotencyKey ?? null,
   };
+}
+
+/** Either an upload (sizeBytes, with a filename) or a URL (filename derived when omitted), never both. */
+function validateSource(source: z.infer<typeof inputSchema>['source']): { filename: string; sizeBytes: number | null; url: string | null } | ValidationError {
+  const url = source.url ?? null;
+  const sizeBytes = source.sizeBytes ?? null;
+  if (url !== null && sizeBytes !== null) {
+    return new ValidationError('input.source takes either sizeBytes (an upload) or url (a source the service fetches), not both', 'input.source.url');
+  }
+  if (url === null && sizeBytes === null) {
+    return new ValidationError('input.source needs sizeBytes (the size of the file you will upload) or url (a source the service fetches)', 'input.source.sizeBytes');
+  }
+  if (url === null && !source.filename) return new ValidationError('input.source.filename is required for an upload', 'input.source.filename');
+  if (url !== null && source.multipart === true) {
+    return new ValidationError('input.source.multipart applies to uploads; a URL source is copied into the store by the service', 'input.source.multipart');
+  }
+  return { filename: source.filename ?? filenameFromUrl(url!), sizeBytes, url };
 }
 
 type AudioInput = NonNullable<z.infer<typeof inputSchema>['outputs'][number]['audio']>;

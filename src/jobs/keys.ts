@@ -24,3 +24,11 @@ export function attemptPrefix(jobId: string, leaseId: string): string {
 export function attemptOutputKey(jobId: string, leaseId: string, fileName: string): string {
   return `${attemptPrefix(jobId, leaseId)}${fileName}`;
 }
+
+/**
+ * Where one attempt copies a URL source: beside the upload's key, under the lease's own folder, so a
+ * worker whose lease was taken back can never overwrite the copy another attempt recorded.
+ */
+export function sourceCopyKey(jobId: string, leaseId: string, objectName: string): string {
+  return `${jobPrefix(jobId)}source/${leaseId}/${objectName}`;
+}

@@ -62,9 +62,11 @@ export async function openSourceUpload(
   };
 }
 
-function planOf(job: Job): PartPlan | null {
-  if (job.sourceUploadId === null || job.sourcePartSizeBytes === null) return null;
-  return { partSizeBytes: job.sourcePartSizeBytes, partCount: Math.max(1, Math.ceil(job.sourceSizeBytes / job.sourcePartSizeBytes)) };
+/** The job's part plan and declared size; null unless its source is an upload in parts. */
+function planOf(job: Job): (PartPlan & { sourceSizeBytes: number }) | null {
+  if (job.sourceUploadId === null || job.sourcePartSizeBytes === null || job.sourceSizeBytes === null) return null;
+  const sourceSizeBytes = job.sourceSizeBytes;
+  return { partSizeBytes: job.sourcePartSizeBytes, partCount: Math.max(1, Math.ceil(sourceSizeBytes / job.sourcePartSizeBytes)), sourceSizeBytes };
 }
 
 export interface MultipartUploadView extends PartPlan {
@@ -78,8 +80,8 @@ export async function readMultipartUpload(services: MultipartServices, job: Job)
   if (!plan || job.status !== 'AWAITING_UPLOAD') return null;
   const parts = await storedParts(services, job);
   // Null: the store completed the upload (a startJob that did not get as far as queueing): all there.
-  const uploaded = parts ?? Array.from({ length: plan.partCount }, (_, index) => ({ partNumber: index + 1, sizeBytes: partLength(plan, job.sourceSizeBytes, index + 1) }));
-  return { ...plan, uploadedParts: uploaded.map((part) => ({ number: part.partNumber, sizeBytes: part.sizeBytes })), expiresAt: job.uploadExpiresAt };
+  const uploaded = parts ?? Array.from({ length: plan.partCount }, (_, index) => ({ partNumber: index + 1, sizeBytes: partLength(plan, plan.sourceSizeBytes, index + 1) }));
+  return { partSizeBytes: plan.partSizeBytes, partCount: plan.partCount, uploadedParts: uploaded.map((part) => ({ number: part.partNumber, sizeBytes: part.sizeBytes })), expiresAt: job.uploadExpiresAt };
 }
 
 /** The parts the store holds, or null when the upload no longer exists there (completed or aborted). */
@@ -123,7 +125,7 @@ export async function grantPartUrls(
     [...new Set(partNumbers)].map(async (number) => ({
       number,
       ...(await services.store.presignPartPut(job.sourceKey, job.sourceUploadId!, number, {
-        contentLength: partLength(plan, job.sourceSizeBytes, number),
+        contentLength: partLength(plan, plan.sourceSizeBytes, number),
         expiresInSeconds,
       })),
     })),
@@ -147,7 +149,7 @@ export async function completeSourceUpload(services: MultipartServices, job: Job
   const wrongSize: string[] = [];
   for (let number = 1; number <= plan.partCount; number++) {
     const part = held.get(number);
-    const expected = partLength(plan, job.sourceSizeBytes, number);
+    const expected = partLength(plan, plan.sourceSizeBytes, number);
     if (!part) missing.push(number);
     else if (part.sizeBytes !== expected) wrongSize.push(`${number} (${part.sizeBytes} bytes, expected ${expected})`);
   }

@@ -20,18 +20,28 @@ export { CANCELABLE_STATUSES } from './transitions.js';
 type JobServices = Pick<Services, 'db' | 'store' | 'config' | 'logger'> & {
   /** Checks a webhook URL's host (SSRF guard); returns a reason to refuse it, or null. */
   checkWebhookUrl?: (url: string) => Promise<string | null>;
+  /** Checks a source URL's host against the same address rules (INGEST_ALLOW_PRIVATE); a reason, or null. */
+  checkSourceUrl?: (url: string) => Promise<string | null>;
 };
 
-/** Creates a job awaiting its upload, or returns the job an idempotent retry already created. */
+/**
+ * Creates a job awaiting its upload (or, for a URL source, QUEUED at once: a worker fetches it), or
+ * returns the job an idempotent retry already created.
+ */
 export async function createJob(services: JobServices, tenantId: string, input: CreateJobInput): Promise<JobRecord | ValidationError> {
   const { config, db } = services;
   const validated = validateCreateJobInput(input, { maxUploadBytes: config.maxUploadBytes });
   if (validated instanceof ValidationError) return validated;
-  const tooManyParts = validated.source.multipart ? planRefusal(validated.source.sizeBytes, config.uploadPartBytes) : null;
+  const tooManyParts =
+    validated.source.multipart && validated.source.sizeBytes !== null ? planRefusal(validated.source.sizeBytes, config.uploadPartBytes) : null;
   if (tooManyParts) return tooManyParts;
   if (validated.webhookUrl && services.checkWebhookUrl) {
     const refusal = await services.checkWebhookUrl(validated.webhookUrl);
     if (refusal) return new ValidationError(`input.webhookUrl ${refusal}`, 'input.webhookUrl');
+  }
+  if (validated.source.url && services.checkSourceUrl) {
+    const refusal = await services.checkSourceUrl(validated.source.url);
+    if (refusal) return new ValidationError(`input.source.url ${refusal}`, 'input.source.url');
   }
 
   const inputHash = hashInput(input);
@@ -40,14 +50,15 @@ export async function createJob(services: JobServices, tenantId: string, input: 
     if (replay) return replay;
   }
 
-  const pendingRefusal = await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads);
+  const fromUrl = validated.source.url !== null;
+  const pendingRefusal = fromUrl ? null : await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads);
   if (pendingRefusal) return pendingRefusal;
 
   const id = randomUUID();
   const now = Date.now();
   const key = sourceKey(id, validated.source.objectName);
   // An upload in parts is opened in the store now: its id is what every later call works from.
-  const upload = validated.source.multipart
+  const upload = validated.source.multipart && validated.source.sizeBytes !== null
     ? await openSourceUpload(services, { key, contentType: validated.source.contentType, sizeBytes: validated.source.sizeBytes })
     : { sourceUploadId: null, sourcePartSizeBytes: null, uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000) };
   const record = await insertJob(
@@ -64,7 +75,10 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       sourceContentType: validated.source.contentType,
       sourceSizeBytes: validated.source.sizeBytes,
       sourceKey: key,
+      sourceUrl: validated.source.url,
       ...upload,
+      // A URL source has nothing to upload: it is QUEUED at once, and a worker fetches it.
+      ...(fromUrl ? { status: 'QUEUED' as const, queuedAt: new Date(now) } : {}),
     },
     expandRenditions(validated.spec).map((rendition, index) => ({
       // Gaps leave room for a rendition the worker substitutes (a quality that fits a small source).

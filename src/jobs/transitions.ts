@@ -8,6 +8,7 @@ import type { JobStatus } from '../db/schema.js';
  * | from            | to        | event          | by                                                   |
  * | --------------- | --------- | -------------- | ---------------------------------------------------- |
  * | (new)           | AWAITING_UPLOAD | created  | createJob                                            |
+ * | (new)           | QUEUED    | created        | createJob with a URL source (nothing to upload)      |
  * | AWAITING_UPLOAD | QUEUED    | queued         | startJob, once the upload is verified                |
  * | QUEUED          | RUNNING   | claimed        | a worker's claim (long poll), attempts + 1           |
  * | RUNNING         | QUEUED    | returned       | a claim that could not be delivered (attempt undone) |

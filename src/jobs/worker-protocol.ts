@@ -59,14 +59,30 @@ export async function claimForWorker(services: ProtocolServices, machineId: stri
 
 async function describeClaim(services: ProtocolServices, job: Job): Promise<ClaimedJob> {
   const { store, config, signingKey } = services;
-  const source = await store.presignGet(job.sourceKey, { expiresInSeconds: workerUrlTtlSeconds(config.leaseMs) });
+  // A URL source not copied yet is fetched by the worker itself: no store URL until the copy exists.
+  const toFetch = job.sourceUrl !== null && job.sourceFetchedAt === null;
+  const source = toFetch ? null : await store.presignGet(job.sourceKey, { expiresInSeconds: workerUrlTtlSeconds(config.leaseMs) });
   return {
     id: job.id,
     token: jobToken(signingKey, job.id, job.leaseId!),
     attempt: job.attempts,
     leaseMs: config.leaseMs,
     spec: job.spec,
-    source: { url: source.url, filename: job.sourceFilename, sizeBytes: job.sourceSizeBytes, contentType: job.sourceContentType },
+    source: {
+      url: source?.url ?? null,
+      filename: job.sourceFilename,
+      sizeBytes: toFetch ? null : job.sourceSizeBytes,
+      contentType: job.sourceContentType,
+      fetch: toFetch
+        ? {
+            url: job.sourceUrl!,
+            allowPrivate: config.ingestAllowPrivate,
+            maxBytes: config.maxUploadBytes,
+            connectTimeoutMs: config.ingestConnectTimeoutMs,
+            idleTimeoutMs: config.ingestIdleTimeoutMs,
+          }
+        : null,
+    },
     outputs: expandRenditions(job.spec).map((rendition) => ({ name: rendition.name, fileName: rendition.fileName, contentType: rendition.contentType })),
     limits: { maxDurationSeconds: config.maxDurationSeconds, stallMs: config.stallMs },
   };

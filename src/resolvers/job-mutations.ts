@@ -6,13 +6,15 @@ import { AudioFormatEnum, VideoPresetEnum, VideoQualityEnum } from './enums.js';
 import { JobRef, parseJobId } from './job.js';
 
 const SourceInput = builder.inputType('SourceInput', {
+  description: 'Either an upload (sizeBytes) or a URL (url), never both.',
   fields: (t) => ({
-    filename: t.string({ required: true, description: 'Original file name; sanitised into a job-scoped object key.' }),
+    filename: t.string({ description: 'Original file name; sanitised into a job-scoped object key. Required for uploads; for a URL, derived from its path when omitted.' }),
     contentType: t.string({ description: 'Media type of the upload (audio/*, video/*); the upload must send the same.' }),
-    sizeBytes: t.field({ type: 'SafeInt', description: `The upload must be exactly this size; at most MAX_UPLOAD_BYTES.` }),
+    sizeBytes: t.field({ type: 'SafeInt', description: 'An upload must be exactly this size; at most MAX_UPLOAD_BYTES.' }),
     multipart: t.boolean({
       description: 'Upload in parts (resumable; see Job.source.multipartUpload and uploadPartUrls); forced when sizeBytes is above 5 GiB.',
     }),
+    url: t.string({ description: 'An http(s) URL the service fetches the source from (each redirect checked); the job is QUEUED at once.' }),
   }),
 });
 
@@ -62,7 +64,7 @@ const CreateJobInput = builder.inputType('CreateJobInput', {
 builder.mutationFields((t) => ({
   createJob: t.field({
     type: JobRef,
-    description: 'Creates a job AWAITING_UPLOAD; PUT the file to source.upload, then call startJob.',
+    description: 'Creates a job AWAITING_UPLOAD (PUT the file to source.upload, then call startJob), or, with source.url, a QUEUED job whose source the service fetches.',
     errors: { types: [ValidationError], union: { name: 'CreateJobResult' } },
     args: { input: t.arg({ type: CreateJobInput, required: true }) },
     resolve: async (_root, { input }, { services, viewer }) => unwrap(await createJob(services, viewer.tenantId, input as CreateJobInputShape)),

@@ -43,7 +43,12 @@ export const JobSourceRef = builder.objectRef<Job>('JobSource').implement({
   fields: (t) => ({
     filename: t.exposeString('sourceFilename'),
     contentType: t.exposeString('sourceContentType', { nullable: true }),
-    sizeBytes: t.expose('sourceSizeBytes', { type: 'SafeInt', nullable: true, description: 'The upload must be exactly this size.' }),
+    sizeBytes: t.expose('sourceSizeBytes', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'The upload must be exactly this size. Null for a URL source until it has been fetched.',
+    }),
+    url: t.exposeString('sourceUrl', { nullable: true, description: 'The URL given at createJob, which the service fetches the source from.' }),
     durationSeconds: t.exposeFloat('sourceDurationSeconds', { nullable: true, description: 'From probing, once known.' }),
     upload: t.field({
       type: UploadRequestRef,
@@ -54,7 +59,7 @@ export const JobSourceRef = builder.objectRef<Job>('JobSource').implement({
         if (job.status !== 'AWAITING_UPLOAD' || remainingSeconds < 1 || job.sourceUploadId !== null) return null;
         return services.store.presignPut(job.sourceKey, {
           contentType: job.sourceContentType ?? 'application/octet-stream',
-          contentLength: job.sourceSizeBytes,
+          contentLength: job.sourceSizeBytes ?? undefined,
           expiresInSeconds: remainingSeconds,
         });
       },

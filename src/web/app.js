@@ -12,6 +12,7 @@ const element = (id) => document.getElementById(id);
 
 const keyInput = element('api-key');
 const fileInput = element('file');
+const urlInput = element('source-url');
 const submit = element('submit');
 const formError = element('form-error');
 const jobList = element('job-list');
@@ -55,9 +56,10 @@ function showValidationError({ field, message }) {
   // The API starts its messages with the input path, which the label replaces.
   const reason = field && message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
   if (field?.startsWith('input.source')) {
-    fileInput.setAttribute('aria-invalid', 'true');
-    fileInput.focus();
-    return showFormError(`Source file: ${reason}`);
+    const control = field === 'input.source.url' ? urlInput : fileInput;
+    control.setAttribute('aria-invalid', 'true');
+    control.focus();
+    return showFormError(`${control === urlInput ? 'Source URL' : 'Source file'}: ${reason}`);
   }
   const where = outputs.markInvalid(field);
   showFormError(where ? `${where}: ${reason}` : message);
@@ -158,8 +160,11 @@ async function submitJob(event) {
   showFormError('');
   outputs.clearInvalid();
   fileInput.removeAttribute('aria-invalid');
+  urlInput.removeAttribute('aria-invalid');
+  const url = urlInput.value.trim();
+  if (url) return submitUrlJob(url);
   const file = fileInput.files[0];
-  if (!file) return showValidationError({ field: 'input.source', message: 'choose a file to transcode' });
+  if (!file) return showValidationError({ field: 'input.source', message: 'choose a file to transcode, or give its URL' });
 
   submit.disabled = true;
   try {
@@ -227,6 +232,22 @@ async function start(id) {
   if (startJob.__typename !== 'Job') throw new Error(startJob.message);
   showJob(startJob);
   follow(startJob.id);
+}
+
+/** A URL source: nothing to upload, the job is QUEUED at once and the service fetches it (FETCHING). */
+async function submitUrlJob(url) {
+  submit.disabled = true;
+  try {
+    const { createJob } = await api.request(CreateJobDocument, { input: { source: { url }, outputs: outputs.read() } });
+    if (createJob.__typename === 'ValidationError') return showValidationError(createJob);
+    urlInput.value = '';
+    showJob(createJob);
+    follow(createJob.id);
+  } catch (error) {
+    showFormError(describe(error));
+  } finally {
+    submit.disabled = false;
+  }
 }
 
 keyInput.value = readKey();

@@ -19,7 +19,7 @@ export interface WebhookJob {
   id: string;
   status: string;
   error: { code: string; message: string } | null;
-  source: { filename: string; contentType: string | null; sizeBytes: number; durationSeconds: number | null };
+  source: { filename: string; contentType: string | null; sizeBytes: number | null; url: string | null; durationSeconds: number | null };
   outputs: Array<{ name: string; contentType: string | null; sizeBytes: number | null; durationSeconds: number | null; url: string | null }>;
   attempts: number;
   priority: number;
@@ -54,6 +54,7 @@ export async function buildWebhookPayload(
           filename: job.sourceFilename,
           contentType: job.sourceContentType,
           sizeBytes: job.sourceSizeBytes,
+          url: job.sourceUrl,
           durationSeconds: job.sourceDurationSeconds,
         },
         outputs: await Promise.all(

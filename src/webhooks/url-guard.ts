@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Config } from '../config/load-config.js';
-import { classifyAddress } from '../net/address-policy.js';
+import { describeCategory, firstRefusedCategory } from '../../protocol/address-policy.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** Resolves a host name to every address it has (the shape of `dns.lookup` with `all: true`). */
@@ -63,12 +63,8 @@ export async function resolveWebhookTarget(rawUrl: string, options: WebhookGuard
   }
   if (addresses.length === 0) return { reason: 'has a host name that could not be resolved', transient: true };
   if (!options.allowPrivate) {
-    for (const { address } of addresses) {
-      const category = classifyAddress(address);
-      if (category !== null) {
-        return { reason: `must reach a public address, but its host is ${article(category)} ${category} address`, transient: false };
-      }
-    }
+    const category = firstRefusedCategory(addresses.map(({ address }) => address));
+    if (category !== null) return { reason: `must reach a public address, but its host is ${describeCategory(category)}`, transient: false };
   }
   return { url, addresses };
 }
@@ -81,12 +77,21 @@ export function createWebhookUrlChecker(config: Pick<Config, 'webhookAllowPrivat
   };
 }
 
+/**
+ * `Services.checkSourceUrl` for createJob: the same guard for a URL source, under INGEST_ALLOW_PRIVATE
+ * (a source URL's host that is, or resolves to, a refused address). The worker checks it again, with
+ * every redirect, when it fetches.
+ */
+export function createSourceUrlChecker(config: Pick<Config, 'ingestAllowPrivate'>, resolveHost?: ResolveHost): (url: string) => Promise<string | null> {
+  return async (url) => {
+    if (config.ingestAllowPrivate) return null;
+    const result = await resolveWebhookTarget(url, { allowPrivate: false, resolveHost });
+    return 'reason' in result ? result.reason : null;
+  };
+}
+
 function lookupAll(hostname: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
   });
-}
-
-function article(word: string): string {
-  return /^[aeiou]/.test(word) ? 'an' : 'a';
 }

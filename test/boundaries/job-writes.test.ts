@@ -48,6 +48,7 @@ describe('the jobs table', () => {
       'src/jobs/sql/lease.ts: drizzle update',
       'src/jobs/sql/lease.ts: drizzle update',
       'src/jobs/sql/requeue-expired.ts: sql update',
+      'src/jobs/sql/source-copy.ts: drizzle update',
       'src/jobs/sql/transition.ts: sql update',
     ]);
   });

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { TEST_KEYS, useTestApp, type TestApp } from '../support/app.js';
 import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInput } from '../support/jobs.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
+import { startSourceServer } from '../support/source-server.js';
 import { startWorker } from '../support/worker.js';
 
 /** Debian's chromium (`.ci/run` installs it); playwright-core never downloads a browser. */
@@ -164,6 +165,23 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     await alert.waitFor();
     expect(await page.getByLabel('Sample rate').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('.job').count()).toBe(0);
+    expect(scriptErrors).toEqual([]);
+  });
+  it('transcodes a source given by URL: the service fetches it, the card follows it to the end', async () => {
+    const app = await useTestApp({ INGEST_ALLOW_PRIVATE: 'true' });
+    const server = await startSourceServer();
+    onTestFinished(() => server.close());
+    server.add('from-url.wav', await readFile(await media.fixture('wav-16bit-stereo-44k.wav')));
+    startWorker(app);
+    const { page, scriptErrors } = await openPage(app);
+    await page.getByLabel('or a URL the service fetches').fill(`${server.url}/chunked/from-url.wav`);
+    await page.getByRole('button', { name: 'Upload and transcode' }).click();
+
+    const card = page.locator('.job', { hasText: 'from-url.wav' });
+    await card.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 60_000 });
+    expect(await card.getByRole('link', { name: 'mp3-192k' }).count()).toBe(1);
+    expect(server.bodyGets('from-url.wav')).toBe(1);
+    expect(await page.locator('#upload').isHidden()).toBe(true);
     expect(scriptErrors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAddress } from '../../src/net/address-policy.js';
+import { classifyAddress } from '../../protocol/address-policy.js';
 
 describe('classifyAddress', () => {
   it.each([

@@ -51,7 +51,7 @@ describe('the worker protocol', () => {
     const claimed = (await claim())!;
     expect(claimed.spec.outputs[0]).toMatchObject({ kind: 'audio', format: 'MP3', bitrateKbps: 128 });
     expect(claimed.attempt).toBe(1);
-    expect(await (await fetch(claimed.source.url)).arrayBuffer()).toEqual(new Uint8Array([1, 2, 3, 4]).buffer);
+    expect(await (await fetch(claimed.source.url!)).arrayBuffer()).toEqual(new Uint8Array([1, 2, 3, 4]).buffer);
     expect(claimed.outputs).toEqual([{ name: 'mp3-128k', fileName: 'mp3-128k.mp3', contentType: 'audio/mpeg' }]);
     const job = await readJob(id);
     expect(job).toMatchObject({ status: 'RUNNING', attempts: 1, machineId: 'machine-1', progress: { phase: 'DOWNLOADING', percent: 0 } });

@@ -8,6 +8,9 @@ import {
   type FailRequest,
   type ProgressRequest,
   type ReportResponse,
+  type SourceCopiedRequest,
+  type SourceCopyRequest,
+  type SourceCopyResponse,
   type UploadsRequest,
   type UploadsResponse,
 } from '../../protocol/worker-api.js';
@@ -84,6 +87,10 @@ export function createApiClient(options: { apiUrl: string; credential: string; f
         progress: (request: ProgressRequest) => post<ReportResponse>(`${jobPath}/progress`, job.token, request, { retries: 1, timeoutMs: 10_000 }),
         uploads: (request: UploadsRequest) => post<UploadsResponse>(`${jobPath}/uploads`, job.token, request, report),
         completeMultipart: (request: CompleteMultipartRequest) => post<ReportResponse>(`${jobPath}/uploads/complete`, job.token, request, report),
+        /** Where to put the copy of a fetched URL source (or a batch of its part URLs). */
+        sourceCopy: (request: SourceCopyRequest) => post<SourceCopyResponse>(`${jobPath}/source`, job.token, request, report),
+        /** The copy is in the store: the API checks and records it, so no later attempt fetches again. */
+        sourceCopied: (request: SourceCopiedRequest) => post<ReportResponse>(`${jobPath}/source/complete`, job.token, request, report),
         complete: (request: CompleteRequest) => post<ReportResponse>(`${jobPath}/complete`, job.token, request, report),
         fail: (request: FailRequest) => post<ReportResponse>(`${jobPath}/fail`, job.token, request, report),
         release: (reason: string) => post<ReportResponse>(`${jobPath}/release`, job.token, { reason }, { retries: 1, timeoutMs: 2_000 }),

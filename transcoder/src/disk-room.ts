@@ -17,10 +17,22 @@ export interface DiskRoom {
 
 /** Compares the job's disk budget with the free space of `workDir`'s filesystem, less `reserveBytes`. */
 export async function checkDiskRoom(job: ClaimedJob, options: { workDir: string; reserveBytes: number }): Promise<DiskRoom> {
+  return diskRoomFor(job, job.source.sizeBytes ?? 0, await freeDiskBytes(options));
+}
+
+/** What the filesystem of `workDir` has free for this process, less `reserveBytes`. */
+export async function freeDiskBytes(options: { workDir: string; reserveBytes: number }): Promise<number> {
   const stats = await statfs(options.workDir);
   // bavail, not bfree: the blocks an unprivileged process may actually use.
-  const freeBytes = Math.max(0, stats.bavail * stats.bsize - options.reserveBytes);
-  const budget = diskBudget(job.spec, job.source.sizeBytes, job.limits.maxDurationSeconds);
+  return Math.max(0, stats.bavail * stats.bsize - options.reserveBytes);
+}
+
+/**
+ * The same check for a source of `sourceBytes` against `freeBytes` measured before: a URL source is
+ * checked with its Content-Length before its body, or, without one, against the bytes that arrived.
+ */
+export function diskRoomFor(job: ClaimedJob, sourceBytes: number, freeBytes: number): DiskRoom {
+  const budget = diskBudget(job.spec, sourceBytes, job.limits.maxDurationSeconds);
   const refusal =
     budget.totalBytes <= freeBytes
       ? null

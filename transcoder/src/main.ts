@@ -28,6 +28,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = createLog({ machineId }, env.LOG_LEVEL ?? 'info');
+  // A test seam only (the tests' source servers listen on loopback): never set on a deployment.
+  const publicAddresses = (env.WORKER_TEST_PUBLIC_ADDRESSES ?? '').split(',').map((address) => address.trim()).filter(Boolean);
   const api = createApiClient({ apiUrl, credential });
 
   const shutdown = new AbortController();
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
     if (!job) continue;
     const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
     jobLog('info', 'claimed job');
-    current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes });
+    current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes, publicAddresses });
     // runJob reports every failure itself; anything that still escapes must not crash the worker (a
     // crashed worker's machine is destroyed, and its job waits out the lease).
     const outcome = await current.catch((error: unknown) => {

@@ -3,6 +3,8 @@ import type { JobApi } from './api-client.js';
 
 /** Overall percent bands per phase: transcoding is the long one. Percent never goes down. */
 const BANDS: Record<WorkerPhase, [number, number]> = {
+  // A URL source's first attempt fetches (and copies into the store) instead of downloading.
+  FETCHING: [0, 4],
   DOWNLOADING: [0, 4],
   PROBING: [4, 5],
   TRANSCODING: [5, 95],

@@ -18,6 +18,8 @@ import {
 import { classifyFailure } from './classify-failure.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { downloadToFile, putFile, putPart } from './transfer.js';
+import { fetchAndCopySource } from './ingest.js';
+import { CopyLeaseEnded } from './source-copy.js';
 
 export interface RunJobOptions {
   api: JobApi;
@@ -29,6 +31,8 @@ export interface RunJobOptions {
   killGraceMs?: number;
   /** Disk to leave free beyond what a job needs (`WORKER_DISK_RESERVE_BYTES`). @default 0 */
   diskReserveBytes?: number;
+  /** Test seam for URL sources: addresses the fetch treats as public (`WORKER_TEST_PUBLIC_ADDRESSES`). */
+  publicAddresses?: readonly string[];
 }
 
 /** A failure outside the media layer (download, upload) with its job error code. */
@@ -80,19 +84,23 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
   try {
     await rm(directory, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
-    // Before the download: a job that cannot fit fails now, not with ENOSPC after gigabytes.
-    const room = await checkDiskRoom(job, { workDir: options.workDir, reserveBytes: options.diskReserveBytes ?? 0 });
-    if (room.refusal) throw new JobFailure(INSUFFICIENT_DISK, room.refusal);
-    log('info', 'downloading the source', { sizeBytes: job.source.sizeBytes, neededBytes: room.neededBytes, freeBytes: room.freeBytes });
-
-    await downloadToFile(job.source.url, input, {
-      signal,
-      expectedBytes: job.source.sizeBytes,
-      onBytes: (bytes) => reporter.update('DOWNLOADING', bytes / job.source.sizeBytes),
-    }).catch((error: unknown) => {
-      if (signal.aborted) throw error;
-      throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
-    });
+    if (job.source.fetch) {
+      await fetchAndCopySource(job, input, { ...options, log, signal, reporter });
+    } else {
+      // Before the download: a job that cannot fit fails now, not with ENOSPC after gigabytes.
+      const room = await checkDiskRoom(job, { workDir: options.workDir, reserveBytes: options.diskReserveBytes ?? 0 });
+      if (room.refusal) throw new JobFailure(INSUFFICIENT_DISK, room.refusal);
+      log('info', 'downloading the source', { sizeBytes: job.source.sizeBytes, neededBytes: room.neededBytes, freeBytes: room.freeBytes });
+      const sizeBytes = job.source.sizeBytes!;
+      await downloadToFile(job.source.url!, input, {
+        signal,
+        expectedBytes: sizeBytes,
+        onBytes: (bytes) => reporter.update('DOWNLOADING', bytes / sizeBytes),
+      }).catch((error: unknown) => {
+        if (signal.aborted) throw error;
+        throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
+      });
+    }
 
     reporter.update('PROBING', 0);
     const probe = await probeFile(input, { signal });
@@ -147,7 +155,7 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     return answer === 'ok' ? 'completed' : answer;
   } catch (error) {
     reporter.stop();
-    if (error instanceof LeaseEnded) return error.reason;
+    if (error instanceof LeaseEnded || error instanceof CopyLeaseEnded) return error.reason;
     if (signal.aborted) return finishAborted();
     const failure: FailRequest = await classifyFailure(error, directory, input);
     log('warn', 'job failed', { code: failure.code, message: failure.message });

@@ -41,6 +41,7 @@ export type CreateJobInput = {
 export type JobPhase =
   | 'DONE'
   | 'DOWNLOADING'
+  | 'FETCHING'
   | 'PROBING'
   | 'QUEUED'
   | 'TRANSCODING'
@@ -60,15 +61,18 @@ export type OutputInput =
   {   audio: AudioOutputInput; video?: never; }
   |  { audio?: never;   video: VideoOutputInput; };
 
+/** Either an upload (sizeBytes) or a URL (url), never both. */
 export type SourceInput = {
   /** Media type of the upload (audio/*, video/*); the upload must send the same. */
   contentType?: string | null | undefined;
-  /** Original file name; sanitised into a job-scoped object key. */
-  filename: string;
+  /** Original file name; sanitised into a job-scoped object key. Required for uploads; for a URL, derived from its path when omitted. */
+  filename?: string | null | undefined;
   /** Upload in parts (resumable; see Job.source.multipartUpload and uploadPartUrls); forced when sizeBytes is above 5 GiB. */
   multipart?: boolean | null | undefined;
-  /** The upload must be exactly this size; at most MAX_UPLOAD_BYTES. */
+  /** An upload must be exactly this size; at most MAX_UPLOAD_BYTES. */
   sizeBytes?: number | null | undefined;
+  /** An http(s) URL the service fetches the source from (each redirect checked); the job is QUEUED at once. */
+  url?: string | null | undefined;
 };
 
 export type VideoOutputInput = {

@@ -30,7 +30,8 @@ export async function claimNextJob(db: Pick<Database, 'execute'>, options: { mac
         lease_expires_at = now() + make_interval(secs => ${options.leaseMs / 1000}),
         machine_id = ${options.machineId},
         started_at = coalesce(jobs.started_at, now()),
-        progress_phase = 'DOWNLOADING',
+        -- A URL source no attempt has copied yet is fetched first; otherwise the copy or upload is downloaded.
+        progress_phase = case when jobs.source_url is not null and jobs.source_fetched_at is null then 'FETCHING' else 'DOWNLOADING' end,
         progress_percent = 0,
         progress_speed = null,
         progress_eta_seconds = null,

@@ -1,12 +1,17 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { jobEventsTable, jobOutputsTable, jobsTable } from '../../db/schema.js';
+import { notifyJobChanged } from './notify.js';
 import type { JobRecord } from './read-jobs.js';
 
 export type NewJob = typeof jobsTable.$inferInsert;
 export type NewJobOutput = Omit<typeof jobOutputsTable.$inferInsert, 'jobId'>;
 
-/** Inserts a job, its outputs and its "created" event; null when the idempotency key is already taken. */
+/**
+ * Inserts a job, its outputs and its "created" event; null when the idempotency key is already taken.
+ * A job inserted QUEUED (a URL source) is announced in the same transaction, so a waiting worker's
+ * long poll claims it at once.
+ */
 export async function insertJob(db: Database, job: NewJob, outputs: NewJobOutput[]): Promise<JobRecord | null> {
   return db.transaction(async (tx) => {
     const [inserted] = await tx.insert(jobsTable).values(job).onConflictDoNothing().returning();
@@ -16,6 +21,7 @@ export async function insertJob(db: Database, job: NewJob, outputs: NewJobOutput
       .values(outputs.map((output) => ({ ...output, jobId: inserted.id })))
       .returning();
     await tx.insert(jobEventsTable).values({ jobId: inserted.id, type: 'created', toStatus: inserted.status });
+    if (inserted.status === 'QUEUED') await notifyJobChanged(tx, inserted);
     return { job: inserted, outputs: insertedOutputs.sort((a, b) => a.position - b.position) };
   });
 }

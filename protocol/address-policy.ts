@@ -2,7 +2,9 @@ import { BlockList, isIP } from 'node:net';
 
 /**
  * Which IP addresses the service may not reach on a tenant's behalf (the SSRF guard's pure core),
- * shared by webhooks and URL sources. Each category is one `BlockList`.
+ * shared by webhooks (the API) and URL sources (the API at createJob, the worker on every hop of the
+ * fetch): one copy in protocol/, since the worker may import nothing from src/. Each category is one
+ * `BlockList`.
  *
  * An IPv6 address may carry an IPv4 address that a gateway, tunnel or the kernel turns back into an
  * IPv4 connection; for those forms the embedded IPv4 address is what gets judged (see
@@ -112,4 +114,18 @@ export function parseIPv6(address: string): Uint8Array {
     bytes[index * 2 + 1] = value & 0xff;
   });
   return bytes;
+}
+
+/** The category of the first refused address among a host's addresses, or null when every one is public. */
+export function firstRefusedCategory(addresses: readonly string[]): AddressCategory | 'invalid' | null {
+  for (const address of addresses) {
+    const category = classifyAddress(address);
+    if (category !== null) return category;
+  }
+  return null;
+}
+
+/** "a loopback address", "an invalid address": the words a refusal uses. */
+export function describeCategory(category: AddressCategory | 'invalid'): string {
+  return `${/^[aeiou]/.test(category) ? 'an' : 'a'} ${category} address`;
 }

@@ -1,0 +1,72 @@
+/**
+ * The worker's side of a URL source (see protocol/worker-api.ts): where it puts its copy in the store,
+ * and the record that the copy is there. Both only for the current lease; the copy goes under the
+ * lease's own key ({@link sourceCopyKey}) and counts only once the API has seen it in the store at the
+ * size the worker fetched.
+ */
+import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type SourceCopiedRequest, type SourceCopyRequest, type SourceCopyResponse } from '../../protocol/worker-api.js';
+import type { Services } from '../services.js';
+import { sanitizeFilename } from './create-input.js';
+import { sourceCopyKey } from './keys.js';
+import { recordSourceCopy } from './sql/source-copy.js';
+import { touchLease, type Lease, type LeaseOutcome } from './sql/lease.js';
+import { WorkerCallError, workerUrlTtlSeconds } from './worker-protocol.js';
+
+type CopyServices = Pick<Services, 'db' | 'store' | 'config' | 'jobListener'>;
+
+/** S3 allows at most 10,000 parts: above 156 GiB the parts grow past 16 MiB. */
+const MAX_PARTS = 10_000;
+
+/** Part size of a source copy of this size: 16 MiB, or the MiB multiple that keeps it within 10,000 parts. */
+export function sourcePartBytes(sizeBytes: number): number {
+  const mib = 1024 ** 2;
+  return Math.max(MULTIPART_PART_BYTES, Math.ceil(sizeBytes / MAX_PARTS / mib) * mib);
+}
+
+export type SourceCopyOutcome = { kind: 'ok'; response: SourceCopyResponse } | { kind: 'canceled' } | { kind: 'lost' };
+
+/** A presigned PUT (or multipart upload, or a batch of its part URLs) for the attempt's copy of the source. */
+export async function grantSourceCopy(services: CopyServices, lease: Lease, request: SourceCopyRequest): Promise<SourceCopyOutcome> {
+  const outcome = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  if (outcome.kind !== 'ok') return outcome;
+  const { job } = outcome;
+  if (job.sourceUrl === null || job.sourceFetchedAt !== null) throw new WorkerCallError(400, 'This job has no URL source left to copy');
+  if (request.sizeBytes > services.config.maxUploadBytes) throw new WorkerCallError(400, 'The source is larger than MAX_UPLOAD_BYTES');
+  const key = sourceCopyKey(job.id, lease.leaseId, sanitizeFilename(job.sourceFilename));
+  const ttl = workerUrlTtlSeconds(services.config.leaseMs);
+  const { store } = services;
+  const partSizeBytes = sourcePartBytes(request.sizeBytes);
+  const partCount = Math.max(1, Math.ceil(request.sizeBytes / partSizeBytes));
+  if (request.parts) {
+    if (request.parts.partNumbers.some((number) => number > partCount)) throw new WorkerCallError(400, `The copy has ${partCount} parts`);
+    const parts = await Promise.all(
+      request.parts.partNumbers.map(async (partNumber) => ({ partNumber, url: await store.presignUploadPart(key, request.parts!.uploadId, partNumber, ttl) })),
+    );
+    return { kind: 'ok', response: { status: 'ok', multipart: { uploadId: request.parts.uploadId, partSizeBytes, partCount, parts } } };
+  }
+  if (request.sizeBytes <= MULTIPART_THRESHOLD_BYTES) {
+    const upload = await store.presignPut(key, { contentType: request.contentType, contentLength: request.sizeBytes, expiresInSeconds: ttl });
+    return { kind: 'ok', response: { status: 'ok', single: { url: upload.url, headers: upload.headers } } };
+  }
+  const uploadId = await store.createMultipartUpload(key, request.contentType);
+  return { kind: 'ok', response: { status: 'ok', multipart: { uploadId, partSizeBytes, partCount, parts: [] } } };
+}
+
+/**
+ * The copy is in the store: completes its multipart upload (if any), checks the object is there at the
+ * size the worker fetched, and records it on the job. Answers `lost`/`canceled` when the lease is gone.
+ */
+export async function completeSourceCopy(services: CopyServices, lease: Lease, request: SourceCopiedRequest): Promise<LeaseOutcome> {
+  const checked = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  if (checked.kind !== 'ok') return checked;
+  const key = sourceCopyKey(lease.jobId, lease.leaseId, sanitizeFilename(checked.job.sourceFilename));
+  if (request.multipart) await services.store.completeMultipartUpload(key, request.multipart.uploadId, request.multipart.parts);
+  const head = await services.store.head(key);
+  // 422, not 409: a 409 means "lost" to the worker.
+  if (!head || head.sizeBytes !== request.sizeBytes) {
+    throw new WorkerCallError(422, `The copy of the source is ${head ? `${head.sizeBytes} bytes, not ${request.sizeBytes}` : 'not in the store'}`);
+  }
+  const outcome = await recordSourceCopy(services.db, { ...lease, leaseMs: services.config.leaseMs }, { key, sizeBytes: head.sizeBytes });
+  if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
+  return outcome;
+}
