@@ -153,7 +153,17 @@ export async function completeForWorker(services: ProtocolServices, lease: Lease
     // 422, not 409: a 409 means "lost" to the worker.
     if (!head || head.sizeBytes === 0) throw new WorkerCallError(422, `Output "${reported.name}" is not in the store`);
     const substitute = !listed.has(reported.name) && reported.substitute ? { outputIndex: reported.substitute.outputIndex, contentType: reported.substitute.contentType } : undefined;
-    outputs.push({ name: reported.name, key, sizeBytes: reported.sizeBytes, durationSeconds: reported.durationSeconds, skippedReason: null, substitute });
+    outputs.push({
+      name: reported.name,
+      key,
+      sizeBytes: reported.sizeBytes,
+      durationSeconds: reported.durationSeconds,
+      skippedReason: null,
+      substitute,
+      width: reported.width ?? null,
+      height: reported.height ?? null,
+      loudness: reported.loudness ?? null,
+    });
   }
   if (!outputs.some((output) => output.key !== null)) {
     const reasons = report.outputs.map((output) => output.skippedReason).filter(Boolean);
