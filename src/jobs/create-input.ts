@@ -270,6 +270,8 @@ function assignNames(outputs: OutputSpec[], givenNames: Array<string | null>): O
  */
 export function defaultName(output: OutputSpec): string {
   if (output.kind === 'video') return { PASSTHROUGH: 'passthrough', WEB_OPTIMIZED: 'web', HLS: 'hls' }[output.preset];
+  if (output.kind === 'image') return { POSTER: 'poster', THUMBNAILS: 'thumbnail', STORYBOARD: 'storyboard' }[output.imageKind];
+  if (output.kind === 'waveform') return 'waveform';
   const parts: string[] = [output.format.toLowerCase()];
   if (output.bitrateKbps !== null) parts.push(`${output.bitrateKbps}k`);
   if (output.bitDepth !== null) parts.push(`${output.bitDepth}bit`);
