@@ -1,9 +1,7 @@
+import { IMAGE_FORMATS, IMAGE_KINDS } from '../../protocol/job-spec.js';
 import { builder } from '../graphql/builder.js';
 
 /** The `image` member of OutputInput: posters, thumbnails and storyboards, cut from the job's one decode. */
-
-export const IMAGE_KINDS = ['POSTER', 'THUMBNAILS', 'STORYBOARD'] as const;
-export const IMAGE_FORMATS = ['JPEG', 'PNG', 'WEBP'] as const;
 
 export const ImageKindEnum = builder.enumType('ImageKind', {
   description:
