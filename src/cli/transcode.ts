@@ -14,6 +14,10 @@ import { UsageError } from './usage-error.js';
 export interface TranscodeOptions {
   audio: string[];
   video: string[];
+  image: string[];
+  waveform?: boolean;
+  /** `true` for a bare --loudness (-16 LUFS). */
+  loudness?: string | boolean;
   out: string;
   /** Overrides the media type guessed from the file's extension. */
   contentType?: string;
@@ -24,7 +28,7 @@ export interface TranscodeOptions {
  * output into `out`. Prints the local paths on stdout; resolves with the exit code.
  */
 export async function transcode(client: ApiClient, file: string, options: TranscodeOptions): Promise<number> {
-  const outputs = parseOutputSpecs(options.audio, options.video);
+  const outputs = parseOutputSpecs(options.audio, options.video, { image: options.image, waveform: options.waveform, loudness: options.loudness });
   const size = await readableFile(file);
 
   const job = await createJob(client, {
