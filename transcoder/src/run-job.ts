@@ -9,6 +9,7 @@ import {
   buildFfmpegArgs,
   checkInput,
   isMediaError,
+  measureSourceLoudness,
   probeFile,
   redactSecrets,
   runPlan,
@@ -97,7 +98,9 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     reporter.update('PROBING', 0);
     const probe = await probeFile(input, { signal });
     checkInput(job.spec, probe, { maxDurationSeconds: job.limits.maxDurationSeconds, maxWidth: options.limits?.maxWidth ?? 7680, maxHeight: options.limits?.maxHeight ?? 4320 });
-    const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir });
+    // The first loudness pass (audio only) when an output asks for normalisation; nothing otherwise.
+    const loudness = await measureSourceLoudness(job.spec, probe, { input }, { signal, stallMs: job.limits.stallMs });
+    const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir }, { loudness });
     reporter.update('PROBING', 1, { sourceDurationSeconds: plan.sourceDurationSeconds });
     log('info', 'transcoding', { runs: plan.runs.length, renditions: plan.renditions.map((rendition) => rendition.name), durationSeconds: plan.sourceDurationSeconds });
 
@@ -122,7 +125,7 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       outputs: [
         ...job.outputs.map((output) => {
         const verified = renditions.find((rendition) => rendition.name === output.name);
-        if (verified) return { name: output.name, sizeBytes: verified.sizeBytes, durationSeconds: verified.durationSeconds, skippedReason: null };
+        if (verified) return { name: output.name, sizeBytes: verified.sizeBytes, durationSeconds: verified.durationSeconds, skippedReason: null, ...measured(verified) };
         const reason = plan.dropped.find((drop) => drop.name === output.name)?.reason ?? 'not produced';
         return { name: output.name, sizeBytes: null, durationSeconds: null, skippedReason: reason };
         }),
@@ -137,10 +140,11 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
             durationSeconds: verified.durationSeconds,
             skippedReason: null,
             substitute: { outputIndex: planned.outputIndex, fileName: planned.fileName, contentType: planned.contentType },
+            ...measured(verified),
           };
         }),
       ],
-      notices: plan.dropped.map((drop) => drop.reason),
+      notices: [...plan.dropped.map((drop) => drop.reason), ...plan.notices],
       sourceDurationSeconds: plan.sourceDurationSeconds,
     };
     const answer = await report(() => api.complete(result));
@@ -178,6 +182,16 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     await api.release('worker shutting down').catch((error: unknown) => log('warn', 'release failed; the lease will expire', { err: String(error) }));
     return 'released';
   }
+}
+
+/** What verification found out about a rendition beyond its size: picture, loudness, storyboard. */
+function measured(verified: VerifiedRendition): Partial<CompleteRequest['outputs'][number]> {
+  return {
+    contentType: verified.contentType,
+    ...(verified.width !== undefined ? { width: verified.width, height: verified.height ?? null } : {}),
+    ...(verified.loudness ? { loudness: verified.loudness } : {}),
+    ...(verified.storyboard ? { storyboard: verified.storyboard } : {}),
+  };
 }
 
 /**
