@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClaimedJob } from '../../protocol/worker-api.js';
+import { sql } from 'drizzle-orm';
 import { signHlsToken } from '../../src/jobs/hls-links.js';
 import { signStoryboardToken } from '../../src/jobs/storyboard-links.js';
-import { machineCredential } from '../../src/workers/credentials.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { completeByHand } from '../support/complete-by-hand.js';
 import { createJob, GET_JOB, jobUuid, runMutation, START_JOB, upload } from '../support/jobs.js';
 
 /**
@@ -29,14 +29,6 @@ describe('the storyboard route', () => {
   let outputs: Array<{ name: string; contentType: string; url: string; width: number | null; height: number | null; loudness: unknown }>;
   beforeAll(async () => {
     app = await startTestApp();
-    const post = async (path: string, token: string, body: unknown) => {
-      const response = await fetch(`${app.url}/worker/v1${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as any };
-    };
     const job = await createJob(app, {
       source: { filename: 'clip.mp4', contentType: 'video/mp4', sizeBytes: 4 },
       outputs: [
@@ -49,27 +41,18 @@ describe('the storyboard route', () => {
     jobId = job.id;
     await upload(job, new Uint8Array([1, 2, 3, 4]));
     await runMutation(app, START_JOB, job.id);
-    const claimed = (await post('/claim', machineCredential(app.server.services.signingKey), { machineId: 'm', waitMs: 0 })).body.job as ClaimedJob;
-    expect(claimed.outputs.map((output) => output.fileName)).toEqual(['storyboard/storyboard.vtt', 'poster.jpg', 'waveform.json', 'mp3-192k-16lufs.mp3']);
-    const grant = await post(`/jobs/${claimed.id}/uploads`, claimed.token, {
-      files: FILES.map((file) => ({ path: file.path, contentType: file.contentType, sizeBytes: file.body.length })),
-    });
-    for (const [index, file] of FILES.entries()) {
-      const { upload: put } = grant.body.files[index];
-      expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: file.body })).status).toBe(200);
-    }
     const storyboard = { vtt: 'storyboard/storyboard.vtt', sheet: 'storyboard/sheet.png', sheetWidth: 320, sheetHeight: 90, tileWidth: 160, tileHeight: 90, columns: 2, rows: 1, tiles: 2, intervalSeconds: 5 };
-    const complete = await post(`/jobs/${claimed.id}/complete`, claimed.token, {
-      outputs: [
-        { name: 'storyboard', sizeBytes: VTT.length + SHEET.length, durationSeconds: 7.5, skippedReason: null, width: 160, height: 90, storyboard },
-        { name: 'poster', sizeBytes: 10, durationSeconds: null, skippedReason: null, width: 640, height: 360 },
-        { name: 'waveform', sizeBytes: 100, durationSeconds: 7.5, skippedReason: null },
-        { name: 'mp3-192k-16lufs', sizeBytes: 9, durationSeconds: 7.5, skippedReason: null, loudness: { integratedLufs: -16.2, truePeakDb: -1.4, rangeLu: 3.1 } },
-      ],
-      notices: [],
-      sourceDurationSeconds: 7.5,
-    });
-    expect(complete.body).toEqual({ status: 'ok' });
+    const reported = [
+      { name: 'storyboard', sizeBytes: VTT.length + SHEET.length, durationSeconds: 7.5, skippedReason: null, width: 160, height: 90, storyboard },
+      { name: 'poster', sizeBytes: 10, durationSeconds: null, skippedReason: null, width: 640, height: 360 },
+      { name: 'waveform', sizeBytes: 100, durationSeconds: 7.5, skippedReason: null },
+      { name: 'mp3-192k-16lufs', sizeBytes: 9, durationSeconds: 7.5, skippedReason: null, loudness: { integratedLufs: -16.2, truePeakDb: -1.4, rangeLu: 3.1 } },
+    ];
+    // Without its sheet a storyboard cannot resolve: the completion is refused until the sheet is there.
+    await expect(completeByHand(app, FILES.filter((file) => !file.path.endsWith('.png')), reported)).rejects.toThrow(/HTTP 422 .*no sprite sheet/);
+    await app.server.services.db.execute(sql`update jobs set status = 'QUEUED', lease_id = null, lease_expires_at = null where id = ${jobUuid(jobId)}`);
+    const claimed = await completeByHand(app, FILES, reported, 7.5);
+    expect(claimed.outputs.map((output) => output.fileName)).toEqual(['storyboard/storyboard.vtt', 'poster.jpg', 'waveform.json', 'mp3-192k-16lufs.mp3']);
     const read = await app.graphql(FIELDS, { id: jobId });
     expect(read.data.job.status).toBe('COMPLETED');
     outputs = read.data.job.outputs;
