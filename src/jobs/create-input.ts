@@ -202,6 +202,7 @@ function validateAudio(audio: AudioInput, path: string): OutputSpec | Validation
   if (channels !== null && channels > rules.maxChannels) {
     return new ValidationError(`${path}.channels must be from 1 to ${rules.maxChannels} for ${audio.format}`, `${path}.channels`);
   }
+  const loudness = loudnessTarget(audio.loudness);
   const bitDepth = audio.bitDepth ?? null;
   if (bitDepth !== null) {
     if (rules.bitDepths.length === 0) {
@@ -219,7 +220,8 @@ function validateAudio(audio: AudioInput, path: string): OutputSpec | Validation
     sampleRate,
     channels,
     bitDepth,
-    loudness: loudnessTarget(audio.loudness),
+    // Only when asked for: the specs of outputs without it stay as they were.
+    ...(loudness ? { loudness } : {}),
   };
 }
 

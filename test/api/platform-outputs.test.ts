@@ -50,8 +50,9 @@ describe('image, waveform and loudness outputs at createJob', () => {
       { kind: 'image', name: 'storyboard', imageKind: 'STORYBOARD', format: 'PNG', width: 160, atSeconds: null, count: null },
       { kind: 'waveform', name: 'waveform', pixelsPerSecond: 20, bits: 8 },
       expect.objectContaining({ kind: 'audio', name: 'mp3-192k-16lufs', loudness: { integratedLufs: -16, truePeakDb: -1 } }),
-      expect.objectContaining({ kind: 'audio', name: 'mp3-192k', loudness: null }),
+      expect.objectContaining({ kind: 'audio', name: 'mp3-192k' }),
     ]);
+    expect(row!.spec.outputs[5]).not.toHaveProperty('loudness');
   });
 
   it('gives THUMBNAILS ten frames by default', async () => {
