@@ -19,7 +19,9 @@ import { waveformProblem, type WaveformJson } from './waveform.js';
 
 /** Decodes the image (ffprobe reads its frame) and checks codec and size. */
 export async function checkImage(file: string, expected: ExpectedImage, rendition: string, options: FfprobeOptions): Promise<void> {
-  const raw = (await runFfprobe(file, [expected.demuxer], ['-show_entries', 'stream=codec_name,width,height:frame=width,height'], options)
+  // The demuxer is forced: by the name alone ffprobe may pick image2, which reads file-name patterns.
+  const args = ['-f', expected.demuxer, '-show_entries', 'stream=codec_name,width,height:frame=width,height'];
+  const raw = (await runFfprobe(file, [expected.demuxer], args, options)
     .catch((error: unknown) => {
       throw isMediaError(error, 'CANCELED') ? error : invalid(rendition, 'its image cannot be decoded', error);
     })) as { streams?: Array<{ codec_name?: string }>; frames?: Array<{ width?: number; height?: number }> };
