@@ -288,4 +288,40 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     await expect.poll(() => tile.isVisible()).toBe(false);
     expect(scriptErrors).toEqual([]);
   });
+
+  it('renders the poster, waveform and storyboard of a job the real worker completed', async () => {
+    const app = await useTestApp();
+    startWorker(app);
+    const video = await readFile(await media.fixture('h264-aac-360p.mp4'));
+    const job = await createJob(app, {
+      source: { filename: 'worked.mp4', contentType: 'video/mp4', sizeBytes: video.length },
+      outputs: [{ video: { preset: 'WEB_OPTIMIZED', qualities: ['P240'] } }, { image: { kind: 'POSTER' } }, { image: { kind: 'STORYBOARD', count: 3, width: 120 } }, { waveform: {} }],
+    });
+    await upload(job, video);
+    await runMutation(app, START_JOB, job.id);
+    await expect.poll(async () => (await app.graphql(GET_JOB, { id: job.id })).data.job.status, { timeout: 150_000 }).toBe('COMPLETED');
+
+    const { page, scriptErrors } = await openPage(app);
+    const card = page.locator(`[data-job-id="${job.id}"]`);
+    await card.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    const posterImage = card.getByRole('img', { name: 'Preview of poster' });
+    await expect.poll(() => posterImage.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(640);
+    const canvas = card.getByRole('img', { name: 'Waveform of waveform' });
+    await expect.poll(() => canvas.getAttribute('data-peaks'), { timeout: 30_000 }).toMatch(/^\d+$/);
+    const painted = await canvas.evaluate((element: HTMLCanvasElement) => {
+      const pixels = element.getContext('2d')!.getImageData(0, 0, element.width, element.height).data;
+      let count = 0;
+      for (let index = 3; index < pixels.length; index += 4) if (pixels[index]! > 0) count++;
+      return count;
+    });
+    expect(painted).toBeGreaterThan(1000); // the clip's tone fills the canvas
+
+    await expect.poll(() => card.locator('.preview-frame').getAttribute('data-storyboard'), { timeout: 30_000 }).toBe('ready');
+    const box = (await card.getByLabel('Preview of web-240p').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.99, box.y + box.height / 2);
+    const tile = card.locator('.storyboard-tile');
+    await expect.poll(() => tile.getAttribute('data-cue')).toBe('2');
+    expect(await tile.evaluate((element: HTMLElement) => element.style.width)).toBe('120px');
+    expect(scriptErrors).toEqual([]);
+  }, 240_000);
 });
