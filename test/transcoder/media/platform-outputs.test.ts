@@ -157,6 +157,21 @@ describe('posters, thumbnails, a storyboard and a waveform beside a video output
   });
 });
 
+describe('a source that is black throughout', () => {
+  it('still gets its poster and thumbnails: the exact frames, taken after the run', async () => {
+    const source = path.join(workspace.dir, 'black.mp4');
+    await execa('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=160x120:r=25:d=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', source]);
+    const { plan, rendition, outputDir } = await transcode(source, [
+      image({ imageKind: 'POSTER', name: 'poster' }),
+      image({ imageKind: 'THUMBNAILS', name: 't', count: 2, format: 'PNG' }),
+    ]);
+    expect(plan.imageFallbacks).toHaveLength(3);
+    expect(rendition('poster')).toMatchObject({ width: 160, height: 120 });
+    expectColour(await meanColour(path.join(outputDir, 'poster.jpg')), 'black');
+    expectColour(await meanColour(path.join(outputDir, 't-2.png')), 'black');
+  }, 120_000);
+});
+
 describe('loudness normalisation in two passes', () => {
   async function noise(name: string, amplitude: number, colour: string): Promise<string> {
     const file = path.join(workspace.dir, name);
