@@ -188,6 +188,8 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
 function measured(verified: VerifiedRendition): Partial<CompleteRequest['outputs'][number]> {
   return {
     contentType: verified.contentType,
+    // A still image has no duration (a storyboard's VTT does: it covers the source).
+    ...(verified.contentType.startsWith('image/') ? { durationSeconds: null } : {}),
     ...(verified.width !== undefined ? { width: verified.width, height: verified.height ?? null } : {}),
     ...(verified.loudness ? { loudness: verified.loudness } : {}),
     ...(verified.storyboard ? { storyboard: verified.storyboard } : {}),

@@ -58,7 +58,7 @@ export const POSTER_WINDOW_SECONDS = 0.5;
 
 /**
  * Plans every image output as branches of the job's one video decode. Posters and thumbnails: the
- * frames within a short window around the asked time, scaled, scored with `signalstats`, the black and
+ * frames within a short window around the asked time (`trim`, which closes the branch after it), scaled, scored with `signalstats`, the black and
  * blank ones dropped (`metadata=select` on the mean luma), and the `thumbnail` filter keeps the most
  * representative of those left. A window with no candidate writes no file; its fallback (a fast seek to
  * the exact frame) runs then. Storyboards: one frame per interval tiled onto one sheet by `tile`. Pure.
@@ -84,11 +84,13 @@ export function planImageOutputs(outputs: readonly IndexedImageOutput[], context
     names.forEach((rendition, index) => {
       const at = times[index]!;
       const label = `[i${plan.branches.length}]`;
-      const windowFrames = Math.max(1, Math.ceil(2 * halfWindow * frameRate) + 1);
+      // More than the window can hold: `trim` ends the branch after the window, and that end makes
+      // `thumbnail` emit at once, so a branch never holds frames until the end of the source.
+      const windowFrames = Math.ceil(2 * halfWindow * frameRate) + 2;
       plan.branches.push({
         label,
         filters: [
-          `select='between(t,${Math.max(0, at - halfWindow).toFixed(3)},${(at + halfWindow).toFixed(3)})'`,
+          `trim=start=${Math.max(0, at - halfWindow).toFixed(3)}:end=${(at + halfWindow).toFixed(3)}`,
           `scale=${size.width}:${size.height}`,
           'setsar=1',
           'format=yuv420p',
