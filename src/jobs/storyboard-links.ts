@@ -1,36 +1,19 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signLinkToken, verifyLinkToken, type LinkClaims } from './link-tokens.js';
 
 /**
  * Signed links to a completed storyboard, served by the API's /storyboards route the way /hls serves
  * playlists: the WebVTT index is rewritten on the way out so each cue's sprite-sheet URI becomes a
  * presigned GET that keeps its `#xywh=` fragment. Nothing is stored; a link is valid until `expiresAt`.
  */
-export interface StoryboardLinkClaims {
-  jobId: string;
-  outputName: string;
-  expiresAt: number;
-}
+export type StoryboardLinkClaims = LinkClaims;
 
 export function signStoryboardToken(key: Buffer, claims: StoryboardLinkClaims): string {
-  const expires = Math.floor(claims.expiresAt / 1000);
-  return `${claims.jobId}.${claims.outputName}.${expires}.${signature(key, claims.jobId, claims.outputName, expires)}`;
+  return signLinkToken(key, 'storyboard', claims);
 }
 
 /** Null for a malformed, forged or expired token (an HLS link's token is not a storyboard's). */
 export function verifyStoryboardToken(key: Buffer, token: string, now = Date.now()): StoryboardLinkClaims | null {
-  const parts = token.split('.');
-  if (parts.length !== 4) return null;
-  const [jobId, outputName, expiresText, given] = parts as [string, string, string, string];
-  const expires = Number(expiresText);
-  if (!Number.isSafeInteger(expires) || expires * 1000 < now) return null;
-  const expected = Buffer.from(signature(key, jobId, outputName, expires));
-  const actual = Buffer.from(given);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  return { jobId, outputName, expiresAt: expires * 1000 };
-}
-
-function signature(key: Buffer, jobId: string, outputName: string, expires: number): string {
-  return createHmac('sha256', key).update(`storyboard:${jobId}:${outputName}:${expires}`).digest('base64url');
+  return verifyLinkToken(key, 'storyboard', token, now);
 }
 
 const TIMING = /^\s*[\d:.]+\s+-->\s+[\d:.]+/;
