@@ -1,3 +1,4 @@
+import type { LoudnessMeasurement } from '../../protocol/job-spec.js';
 import { builder } from '../graphql/builder.js';
 
 /** Loudness normalisation asked for on an audio output, and the loudness measured on an output file. */
@@ -10,14 +11,8 @@ export const LoudnessInput = builder.inputType('LoudnessInput', {
   }),
 });
 
-/** What the worker measured on the output (ffmpeg's ebur128 / loudnorm figures). */
-export interface LoudnessFacts {
-  integratedLufs: number;
-  truePeakDb: number;
-  rangeLu: number;
-}
-
-export const LoudnessRef = builder.objectRef<LoudnessFacts>('Loudness').implement({
+/** What the worker measured on the output file (EBU R128), as stored in job_outputs.loudness. */
+export const LoudnessRef = builder.objectRef<LoudnessMeasurement>('Loudness').implement({
   description: 'Loudness measured on the output file itself (EBU R128).',
   fields: (t) => ({
     integratedLufs: t.exposeFloat('integratedLufs'),
