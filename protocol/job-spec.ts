@@ -92,12 +92,15 @@ export const DEFAULT_THUMBNAIL_COUNT = 10;
 export const STORYBOARD_SECONDS_PER_TILE = 5;
 /** ... and never more tiles than this. */
 export const STORYBOARD_MAX_TILES = 400;
+/** A storyboard tile's width when the request gives none (a scrubbing preview; never above the source's). */
+export const STORYBOARD_DEFAULT_TILE_WIDTH = 240;
 
 /**
  * One image output, with the API's defaults applied (format JPEG; THUMBNAILS count 10). The values that
  * depend on the source stay null and the transcoder resolves them: `width` null keeps the source's
- * width, `atSeconds` null means 10 % into the source, a STORYBOARD's `count` null means one tile per
- * STORYBOARD_SECONDS_PER_TILE (at most STORYBOARD_MAX_TILES). `width` is never above the source's.
+ * width (a STORYBOARD's tiles: STORYBOARD_DEFAULT_TILE_WIDTH), `atSeconds` null means 10 % into the
+ * source, a STORYBOARD's `count` null means one tile per STORYBOARD_SECONDS_PER_TILE (at most
+ * STORYBOARD_MAX_TILES). `width` is never above the source's (the transcoder clamps it).
  */
 export interface ImageOutputSpec {
   kind: 'image';

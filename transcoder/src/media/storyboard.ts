@@ -1,4 +1,4 @@
-import { STORYBOARD_MAX_TILES, STORYBOARD_SECONDS_PER_TILE } from '../../../protocol/job-spec.js';
+import { STORYBOARD_DEFAULT_TILE_WIDTH, STORYBOARD_MAX_TILES, STORYBOARD_SECONDS_PER_TILE } from '../../../protocol/job-spec.js';
 
 /**
  * A storyboard: `tiles` frames, one per `intervalSeconds` of source (taken at the middle of each
@@ -17,8 +17,7 @@ export interface StoryboardGeometry {
   sheetHeight: number;
 }
 
-/** Tile width when the request gives none: small enough for a scrubbing preview, 400 tiles fit a sheet. */
-export const STORYBOARD_DEFAULT_TILE_WIDTH = 240;
+export { STORYBOARD_DEFAULT_TILE_WIDTH };
 const MAX_COLUMNS = 10;
 /** WebP's limit per side; JPEG's and PNG's are higher, so one limit suits every format. */
 export const MAX_SHEET_SIDE = 16_383;
