@@ -40,6 +40,7 @@ export interface DiskBudget {
  *   lossy: its kb/s, 320 when unset) over the longest source accepted (`maxDurationSeconds`);
  * - a video rendition: the source scaled by its height against 1080p (at least 15 %), so a 720p
  *   rendition counts two thirds of the source; a passthrough counts the whole source;
+ * - images and waveforms: nothing beyond the headroom;
  * - plus {@link WORK_HEADROOM_BYTES}.
  * An estimate, not a bound: a source far below the bitrate of its outputs can still need more.
  */
@@ -47,6 +48,8 @@ export function diskBudget(spec: JobSpec, sourceBytes: number, maxDurationSecond
   let outputBytes = 0;
   for (const output of spec.outputs) {
     if (output.kind === 'audio') outputBytes += audioEstimate(output, sourceBytes, maxDurationSeconds);
+    // Images and waveform peaks are small beside any media file: the headroom covers them.
+    else if (output.kind === 'image' || output.kind === 'waveform') continue;
     else if (output.preset === 'PASSTHROUGH') outputBytes += sourceBytes;
     else outputBytes += output.qualities.reduce((sum, quality) => sum + videoEstimate(quality, sourceBytes), 0);
   }

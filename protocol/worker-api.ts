@@ -5,7 +5,7 @@
  * Auth: `Authorization: Bearer <machine credential>` to claim; `Bearer <job token>` for everything
  * about one job (the token names the job and its lease).
  */
-import type { JobSpec } from './job-spec.js';
+import type { JobSpec, LoudnessMeasurement } from './job-spec.js';
 
 export const WORKER_API_PREFIX = '/worker/v1';
 
@@ -141,9 +141,38 @@ export interface CompleteRequest {
     durationSeconds: number | null;
     skippedReason: string | null;
     substitute?: { outputIndex: number; fileName: string; contentType: string };
+    /** Picture size of video and image outputs (a storyboard's: one tile's); absent otherwise. */
+    width?: number | null;
+    height?: number | null;
+    /** Measured on the produced file: set for every output that asked for loudness (and may be for others). */
+    loudness?: LoudnessMeasurement | null;
+    /** The content type of the main file as produced (same as the claim's unless it is a substitute). */
+    contentType?: string;
+    /** STORYBOARD outputs only: the files and the grid, so the API can serve and describe them. */
+    storyboard?: StoryboardReport | null;
   }>;
   notices: string[];
   sourceDurationSeconds: number | null;
+}
+
+/**
+ * What a storyboard produced. Both files are paths relative to the job's output directory (as uploaded):
+ * `vtt` is the rendition's main file ("thumbs/storyboard.vtt") and `sheet` the sprite sheet beside it
+ * ("thumbs/sheet.jpg"). The VTT's cue texts are "<sheet file name>#xywh=x,y,w,h", relative to the VTT.
+ */
+export interface StoryboardReport {
+  vtt: string;
+  sheet: string;
+  sheetWidth: number;
+  sheetHeight: number;
+  tileWidth: number;
+  tileHeight: number;
+  columns: number;
+  rows: number;
+  /** Number of tiles (cues); the last row may be partly empty. */
+  tiles: number;
+  /** Seconds of source per tile (cue length; the last cue ends at the source's end). */
+  intervalSeconds: number;
 }
 
 export interface FailRequest {

@@ -41,10 +41,17 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     .argument('<file>', 'the audio or video file to transcode, or an http(s) URL the service fetches it from')
     .option('--audio <spec>', 'an audio output, repeatable: <format>[:<bitrate>k|<depth>bit[:<sampleRate>[:<channels>]]], e.g. mp3:192k:44100:2, flac:24bit, opus', collect)
     .option('--video <spec>', 'a video output, repeatable: <preset>[:<quality>,...] with preset hls, web or passthrough, e.g. hls:720p,360p', collect)
+    .option(
+      '--image <spec>',
+      'images, repeatable: poster[:<seconds>] (default 10 % in), thumbnails[:<count>] (default 10, one file each) or storyboard[:<tiles>] (a sprite sheet and its WebVTT index)',
+      collect,
+    )
+    .option('--waveform', 'the waveform as peaks (audiowaveform JSON, for peaks.js and wavesurfer)')
+    .option('--loudness [lufs]', 'normalise every audio output to this loudness (EBU R128); a bare --loudness means -16 LUFS')
     .requiredOption('--out <dir>', 'where to download the outputs (an HLS ladder goes into a folder per output)')
     .option('--content-type <type>', 'media type of the file (default: from its extension)')
     .action(async (file: string, options, command: Command) => {
-      exitCode = await transcode(connect(command), file, { audio: [], video: [], ...options });
+      exitCode = await transcode(connect(command), file, { audio: [], video: [], image: [], ...options });
     });
 
   program

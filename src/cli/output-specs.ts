@@ -1,4 +1,5 @@
 import type { AudioFormat, OutputInput, VideoPreset, VideoQuality } from '../client/generated/graphql.js';
+import { parseImageSpec, parseLoudness } from './image-specs.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -8,6 +9,9 @@ import { UsageError } from './usage-error.js';
  *
  *   --audio <format>[:<bitrate>k|<depth>bit[:<sampleRate>[:<channels>]]]   mp3:192k:44100:2, flac:24bit, opus::48000
  *   --video <preset>[:<quality>,...]                                         hls:720p,360p, web:1080p, passthrough
+ *   --image poster[:<seconds>]|thumbnails[:<count>]|storyboard[:<tiles>]     poster, thumbnails:12, storyboard
+ *   --waveform                                                               peaks as JSON
+ *   --loudness [<LUFS>]                                                      every audio output normalised (bare: -16)
  */
 export class OutputSpecError extends UsageError {
   override name = 'OutputSpecError';
@@ -73,12 +77,32 @@ export function parseVideoSpec(spec: string): OutputInput {
   return { video: { preset, qualities } };
 }
 
-/** Every output, audio first then video, each paired with the flag it came from (for error messages). */
-export function parseOutputSpecs(audio: readonly string[], video: readonly string[]): Array<{ flag: string; output: OutputInput }> {
+/** The flags beside --audio and --video: images, a waveform, and loudness for the audio outputs. */
+export interface ExtraOutputFlags {
+  image?: readonly string[];
+  waveform?: boolean;
+  /** `true` for a bare --loudness (-16 LUFS), else its value. */
+  loudness?: string | boolean;
+}
+
+/**
+ * Every output, audio first, then video, images and the waveform, each paired with the flag it came
+ * from (for error messages). --loudness normalises every audio output.
+ */
+export function parseOutputSpecs(audio: readonly string[], video: readonly string[], extra: ExtraOutputFlags = {}): Array<{ flag: string; output: OutputInput }> {
+  const loudness = extra.loudness === undefined || extra.loudness === false ? null : parseLoudness(extra.loudness);
+  if (loudness && audio.length === 0) throw new OutputSpecError('--loudness normalises audio outputs: give at least one --audio');
+  const loudnessFlag = loudness ? ` --loudness ${loudness.integratedLufs}` : '';
   const outputs = [
-    ...audio.map((spec) => ({ flag: `--audio ${spec}`, output: parseAudioSpec(spec) })),
+    ...audio.map((spec) => {
+      const output = parseAudioSpec(spec);
+      if (loudness) output.audio!.loudness = loudness;
+      return { flag: `--audio ${spec}${loudnessFlag}`, output };
+    }),
     ...video.map((spec) => ({ flag: `--video ${spec}`, output: parseVideoSpec(spec) })),
+    ...(extra.image ?? []).map((spec) => ({ flag: `--image ${spec}`, output: parseImageSpec(spec) })),
+    ...(extra.waveform ? [{ flag: '--waveform', output: { waveform: {} } }] : []),
   ];
-  if (outputs.length === 0) throw new OutputSpecError('no outputs: give at least one --audio or --video');
+  if (outputs.length === 0) throw new OutputSpecError('no outputs: give at least one --audio, --video, --image or --waveform');
   return outputs;
 }

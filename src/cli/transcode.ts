@@ -16,6 +16,10 @@ import { UsageError } from './usage-error.js';
 export interface TranscodeOptions {
   audio: string[];
   video: string[];
+  image: string[];
+  waveform?: boolean;
+  /** `true` for a bare --loudness (-16 LUFS). */
+  loudness?: string | boolean;
   out: string;
   /** Overrides the media type guessed from the file's extension. */
   contentType?: string;
@@ -27,7 +31,7 @@ export interface TranscodeOptions {
  */
 export async function transcode(client: ApiClient, file: string, options: TranscodeOptions): Promise<number> {
   if (isSourceUrl(file)) return transcodeUrl(client, file, options);
-  const outputs = parseOutputSpecs(options.audio, options.video);
+  const outputs = parseOutputSpecs(options.audio, options.video, { image: options.image, waveform: options.waveform, loudness: options.loudness });
   const size = await readableFile(file);
 
   const input = {

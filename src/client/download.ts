@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { isPlaylistUrl, localFileName, rewritePlaylistForOffline, safeFileName } from './m3u8.js';
+import { rewriteStoryboardForOffline } from './storyboard.js';
 
 export interface DownloadProgress {
   /** Called with the bytes received so far by this download (all files, for an HLS ladder). */
@@ -20,17 +21,22 @@ export interface DownloadableOutput {
 }
 
 const HLS_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
+const STORYBOARD_CONTENT_TYPE = 'text/vtt';
 
 /**
  * Downloads one output into `directory` and returns the local path: a file "<name><ext>", or for
  * HLS a folder "<name>/" holding the master, the variant playlists and the segments, with every
- * URI rewritten to a relative local name so the ladder plays offline.
+ * URI rewritten to a relative local name so the ladder plays offline; for a storyboard a folder
+ * "<name>/" with its WebVTT and sprite sheet, the cues pointing at the local sheet.
  */
 export async function downloadOutput(output: DownloadableOutput, directory: string, options: DownloadProgress = {}): Promise<string> {
   if (!output.url) throw new Error(`Output "${output.name}" has no download URL (is the job COMPLETED?)`);
   await mkdir(directory, { recursive: true });
   if (output.contentType === HLS_CONTENT_TYPE || isPlaylistUrl(output.url)) {
     return downloadHlsLadder(output.url, path.join(directory, safeFileName(output.name, 'hls')), options);
+  }
+  if (output.contentType === STORYBOARD_CONTENT_TYPE) {
+    return downloadStoryboard(output.url, path.join(directory, safeFileName(output.name, 'storyboard')), options);
   }
   const extension = path.extname(new URL(output.url).pathname).replace(/[^A-Za-z0-9.]/g, '');
   const target = path.join(directory, `${safeFileName(output.name, 'output')}${extension}`);
@@ -84,6 +90,24 @@ export async function downloadHlsLadder(masterUrl: string, directory: string, op
     });
   });
   return path.join(directory, master);
+}
+
+/** Downloads a storyboard's WebVTT and its sheets into `directory`; returns the local VTT's path. */
+export async function downloadStoryboard(vttUrl: string, directory: string, options: DownloadProgress = {}): Promise<string> {
+  await mkdir(directory, { recursive: true });
+  const { text, sheets } = rewriteStoryboardForOffline(await fetchText(vttUrl, options.signal));
+  let done = Buffer.byteLength(text);
+  for (const sheet of sheets) {
+    let last = 0;
+    await downloadFile(sheet.url, path.join(directory, sheet.fileName), options.signal, (bytes) => {
+      last = bytes;
+      options.onProgress?.(done + bytes);
+    });
+    done += last;
+  }
+  const target = path.join(directory, localFileName(vttUrl, 'storyboard.vtt'));
+  await writeFile(target, text);
+  return target;
 }
 
 /** Streams a URL to `target` through a ".part" file, so a failed download never looks complete. */

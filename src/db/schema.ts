@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { JobSpec } from '../../protocol/job-spec.js';
+import type { JobSpec, LoudnessMeasurement } from '../../protocol/job-spec.js';
 
 export const JOB_STATUSES = ['AWAITING_UPLOAD', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -117,6 +117,11 @@ export const jobOutputsTable = pgTable(
     durationSeconds: doublePrecision('duration_seconds'),
     /** Set when the rendition is not produced (a quality above the source's height). */
     skippedReason: text('skipped_reason'),
+    /** Picture size of a video or image rendition (a storyboard's: one tile), as the worker measured it. */
+    width: integer('width'),
+    height: integer('height'),
+    /** EBU R128 loudness measured on the produced file (at least for outputs that asked for normalisation). */
+    loudness: jsonb('loudness').$type<LoudnessMeasurement>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [uniqueIndex('job_outputs_job_name_idx').on(table.jobId, table.name)],

@@ -3,6 +3,7 @@ import type { Services } from '../services.js';
 import type { Route } from './app.js';
 import { createWebRoutes } from '../web/routes.js';
 import { createHlsRoute, HLS_ROUTE_PREFIX } from './hls-route.js';
+import { createStoryboardRoute, STORYBOARD_ROUTE_PREFIX } from './storyboard-route.js';
 import { createWorkerRoutes } from './worker-routes.js';
 
 /**
@@ -15,6 +16,7 @@ export function createRoutes(services: Services): { routes: Record<string, Route
   return {
     routes: {
       [HLS_ROUTE_PREFIX]: createHlsRoute(services),
+      [STORYBOARD_ROUTE_PREFIX]: createStoryboardRoute(services),
       ...(services.config.workerPort === null ? { [`${WORKER_API_PREFIX}/`]: workerRoutes } : {}),
       ...createWebRoutes(),
     },

@@ -12,6 +12,8 @@ import {
 } from '../../protocol/job-spec.js';
 import { ValidationError } from './errors.js';
 import { filenameFromUrl, sourceUrlSchema } from './url-source.js';
+import { defaultImageName, imageInputSchema, validateImage, validateWaveform, waveformInputSchema, type ImageInput, type WaveformInput } from './output-inputs/images.js';
+import { loudnessInputSchema, loudnessLabel, loudnessTarget } from './output-inputs/loudness.js';
 
 /** The createJob input as GraphQL delivers it (nullable fields may be null or absent). */
 export interface CreateJobInput {
@@ -24,8 +26,11 @@ export interface CreateJobInput {
       sampleRate?: number | null;
       channels?: number | null;
       bitDepth?: number | null;
+      loudness?: { integratedLufs: number; truePeakDb?: number | null } | null;
     } | null;
     video?: { name?: string | null; preset: (typeof VIDEO_PRESETS)[number]; qualities?: VideoQuality[] | null } | null;
+    image?: ImageInput | null;
+    waveform?: WaveformInput | null;
   }>;
   webhookUrl?: string | null;
   priority?: number | null;
@@ -104,11 +109,14 @@ const inputSchema = z.object({
             sampleRate: z.number().int().nullish(),
             channels: z.number().int().min(1, 'must be from 1 to 8').max(8, 'must be from 1 to 8').nullish(),
             bitDepth: z.number().int().nullish(),
+            loudness: loudnessInputSchema,
           })
           .nullish(),
         video: z
           .object({ name, preset: z.enum(VIDEO_PRESETS), qualities: z.array(z.enum(VIDEO_QUALITIES)).nullish() })
           .nullish(),
+        image: imageInputSchema(name).nullish(),
+        waveform: waveformInputSchema(name).nullish(),
       }),
     )
     .min(1, 'at least one output is required')
@@ -151,13 +159,19 @@ export function validateCreateJobInput(input: CreateJobInput, limits: CreateInpu
   const outputs: OutputSpec[] = [];
   for (const [index, output] of value.outputs.entries()) {
     const path = `input.outputs.${index}`;
-    const given = [output.audio, output.video].filter((member) => member !== null && member !== undefined);
-    if (given.length !== 1) return new ValidationError(`${path} must set exactly one of audio or video`, path);
-    const spec = output.audio ? validateAudio(output.audio, `${path}.audio`) : validateVideo(output.video!, `${path}.video`);
+    const given = [output.audio, output.video, output.image, output.waveform].filter((member) => member !== null && member !== undefined);
+    if (given.length !== 1) return new ValidationError(`${path} must set exactly one of audio, video, image or waveform`, path);
+    const spec = output.audio
+      ? validateAudio(output.audio, `${path}.audio`)
+      : output.video
+        ? validateVideo(output.video, `${path}.video`)
+        : output.image
+          ? validateImage(output.image, `${path}.image`)
+          : validateWaveform(output.waveform!);
     if (spec instanceof ValidationError) return spec;
     outputs.push(spec);
   }
-  const named = assignNames(outputs, value.outputs.map((output) => (output.audio ?? output.video)?.name ?? null));
+  const named = assignNames(outputs, value.outputs.map((output) => (output.audio ?? output.video ?? output.image ?? output.waveform)?.name ?? null));
   if (named instanceof ValidationError) return named;
 
   return {
@@ -217,6 +231,7 @@ function validateAudio(audio: AudioInput, path: string): OutputSpec | Validation
   if (channels !== null && channels > rules.maxChannels) {
     return new ValidationError(`${path}.channels must be from 1 to ${rules.maxChannels} for ${audio.format}`, `${path}.channels`);
   }
+  const loudness = loudnessTarget(audio.loudness);
   const bitDepth = audio.bitDepth ?? null;
   if (bitDepth !== null) {
     if (rules.bitDepths.length === 0) {
@@ -234,6 +249,8 @@ function validateAudio(audio: AudioInput, path: string): OutputSpec | Validation
     sampleRate,
     channels,
     bitDepth,
+    // Only when asked for: the specs of outputs without it stay as they were.
+    ...(loudness ? { loudness } : {}),
   };
 }
 
@@ -299,11 +316,13 @@ function assignNames(outputs: OutputSpec[], givenNames: Array<string | null>): O
  */
 export function defaultName(output: OutputSpec): string {
   if (output.kind === 'video') return { PASSTHROUGH: 'passthrough', WEB_OPTIMIZED: 'web', HLS: 'hls' }[output.preset];
+  if (output.kind === 'image' || output.kind === 'waveform') return defaultImageName(output);
   const parts: string[] = [output.format.toLowerCase()];
   if (output.bitrateKbps !== null) parts.push(`${output.bitrateKbps}k`);
   if (output.bitDepth !== null) parts.push(`${output.bitDepth}bit`);
   if (output.sampleRate !== null) parts.push(sampleRateLabel(output.sampleRate));
   if (output.channels !== null) parts.push(CHANNEL_LABELS[output.channels] ?? `${output.channels}ch`);
+  if (output.loudness) parts.push(loudnessLabel(output.loudness));
   return parts.join('-');
 }
 

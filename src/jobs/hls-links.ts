@@ -1,36 +1,19 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signLinkToken, verifyLinkToken, type LinkClaims } from './link-tokens.js';
 
 /**
  * Signed links to a completed HLS rendition, served by the API's /hls route: the playlists are
  * rewritten on the way out so every segment URI is a presigned GET, while variant playlists resolve
  * relative to the signed link. Nothing is stored; a link is valid until `expiresAt`.
  */
-export interface HlsLinkClaims {
-  jobId: string;
-  outputName: string;
-  expiresAt: number;
-}
+export type HlsLinkClaims = LinkClaims;
 
 export function signHlsToken(key: Buffer, claims: HlsLinkClaims): string {
-  const expires = Math.floor(claims.expiresAt / 1000);
-  return `${claims.jobId}.${claims.outputName}.${expires}.${signature(key, claims.jobId, claims.outputName, expires)}`;
+  return signLinkToken(key, 'hls', claims);
 }
 
 /** Null for a malformed, forged or expired token. */
 export function verifyHlsToken(key: Buffer, token: string, now = Date.now()): HlsLinkClaims | null {
-  const parts = token.split('.');
-  if (parts.length !== 4) return null;
-  const [jobId, outputName, expiresText, given] = parts as [string, string, string, string];
-  const expires = Number(expiresText);
-  if (!Number.isSafeInteger(expires) || expires * 1000 < now) return null;
-  const expected = Buffer.from(signature(key, jobId, outputName, expires));
-  const actual = Buffer.from(given);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  return { jobId, outputName, expiresAt: expires * 1000 };
-}
-
-function signature(key: Buffer, jobId: string, outputName: string, expires: number): string {
-  return createHmac('sha256', key).update(`hls:${jobId}:${outputName}:${expires}`).digest('base64url');
+  return verifyLinkToken(key, 'hls', token, now);
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Job, JobOutput } from '../db/schema.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { STORYBOARD_VTT_FILE, WEBVTT_CONTENT_TYPE } from '../../protocol/job-spec.js';
 import { signHlsToken } from './hls-links.js';
+import { signStoryboardToken } from './storyboard-links.js';
 
 export interface OutputUrlContext {
   store: ObjectStore;
@@ -13,7 +15,8 @@ export interface OutputUrlContext {
 /**
  * A fresh, short-lived download URL, minted on every read and never stored: null unless the job is
  * COMPLETED (a canceled or failed job never serves outputs). An HLS rendition's URL is the signed
- * master playlist route, whose every URI resolves as is.
+ * master playlist route, whose every URI resolves as is; a storyboard's is the signed WebVTT route,
+ * whose every cue's sheet URI resolves as is.
  */
 export async function mintOutputUrl(context: OutputUrlContext, job: Job, output: JobOutput): Promise<string | null> {
   if (job.status !== 'COMPLETED' || output.skippedReason !== null || output.sizeBytes === null) return null;
@@ -25,6 +28,14 @@ export async function mintOutputUrl(context: OutputUrlContext, job: Job, output:
     });
     const master = output.key.split('/').pop()!;
     return `${context.publicUrl}/hls/${token}/${master}`;
+  }
+  if (output.contentType === WEBVTT_CONTENT_TYPE) {
+    const token = signStoryboardToken(context.signingKey, {
+      jobId: job.id,
+      outputName: output.name,
+      expiresAt: Date.now() + context.ttlSeconds * 1000,
+    });
+    return `${context.publicUrl}/storyboards/${token}/${STORYBOARD_VTT_FILE}`;
   }
   const extension = output.key.split('.').pop();
   const { url } = await context.store.presignGet(output.key, {

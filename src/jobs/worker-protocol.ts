@@ -7,6 +7,7 @@
  * Upload URLs live a few lease periods ({@link workerUrlTtlSeconds}); the worker asks for them
  * (`uploads`) when it is about to upload, in small batches, so they never need to outlive the lease.
  */
+import path from 'node:path';
 import { expandRenditions } from '../../protocol/job-spec.js';
 import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type ClaimedJob, type CompleteRequest, type UploadsResponse } from '../../protocol/worker-api.js';
 import type { Job } from '../db/schema.js';
@@ -168,8 +169,25 @@ export async function completeForWorker(services: ProtocolServices, lease: Lease
     const head = await services.store.head(key);
     // 422, not 409: a 409 means "lost" to the worker.
     if (!head || head.sizeBytes === 0) throw new WorkerCallError(422, `Output "${reported.name}" is not in the store`);
+    // A storyboard is its VTT and the sheet the VTT points at: both must be there for its URL to resolve.
+    if (reported.storyboard) {
+      const sheet = reported.storyboard.sheet;
+      if (path.posix.dirname(sheet) !== path.posix.dirname(fileName)) throw new WorkerCallError(400, `Output "${reported.name}" has its sheet outside its directory`);
+      const sheetHead = await services.store.head(attemptKey(lease, sheet));
+      if (!sheetHead || sheetHead.sizeBytes === 0) throw new WorkerCallError(422, `Output "${reported.name}" has no sprite sheet in the store`);
+    }
     const substitute = !listed.has(reported.name) && reported.substitute ? { outputIndex: reported.substitute.outputIndex, contentType: reported.substitute.contentType } : undefined;
-    outputs.push({ name: reported.name, key, sizeBytes: reported.sizeBytes, durationSeconds: reported.durationSeconds, skippedReason: null, substitute });
+    outputs.push({
+      name: reported.name,
+      key,
+      sizeBytes: reported.sizeBytes,
+      durationSeconds: reported.durationSeconds,
+      skippedReason: null,
+      substitute,
+      width: reported.width ?? null,
+      height: reported.height ?? null,
+      loudness: reported.loudness ?? null,
+    });
   }
   if (!outputs.some((output) => output.key !== null)) {
     const reasons = report.outputs.map((output) => output.skippedReason).filter(Boolean);

@@ -3,6 +3,9 @@ import { InvalidStateError, NotFoundError, ValidationError } from '../jobs/error
 import type { CreateJobInput as CreateJobInputShape } from '../jobs/create-input.js';
 import { cancelJob, createJob, startJob } from '../jobs/service.js';
 import { AudioFormatEnum, VideoPresetEnum, VideoQualityEnum } from './enums.js';
+import { ImageOutputInput } from './image-output-input.js';
+import { LoudnessInput } from './loudness.js';
+import { WaveformOutputInput } from './waveform-output-input.js';
 import { JobRef, parseJobId } from './job.js';
 
 const SourceInput = builder.inputType('SourceInput', {
@@ -28,6 +31,7 @@ const AudioOutputInput = builder.inputType('AudioOutputInput', {
     }),
     channels: t.int({ description: '1 to 8 (MP3: 1 or 2). Default: the source\'s.' }),
     bitDepth: t.int({ description: 'WAV and FLAC only: 16, 24 (WAV also 32). Default 16.' }),
+    loudness: t.field({ type: LoudnessInput, description: 'Normalise to this loudness (EBU R128, two passes); the output then reports the loudness measured on it.' }),
   }),
 });
 
@@ -43,11 +47,13 @@ const VideoOutputInput = builder.inputType('VideoOutputInput', {
 });
 
 const OutputInput = builder.inputType('OutputInput', {
-  description: 'Exactly one of audio or video.',
+  description: 'Exactly one of audio, video, image or waveform.',
   isOneOf: true,
   fields: (t) => ({
     audio: t.field({ type: AudioOutputInput }),
     video: t.field({ type: VideoOutputInput }),
+    image: t.field({ type: ImageOutputInput }),
+    waveform: t.field({ type: WaveformOutputInput }),
   }),
 });
 

@@ -3,6 +3,7 @@ import { builder } from '../graphql/builder.js';
 import { mintOutputUrl } from '../jobs/output-urls.js';
 import type { PresignedRequest } from '../storage/object-store.js';
 import { JobPhaseEnum } from './enums.js';
+import { LoudnessRef } from './loudness.js';
 
 /** The Job's sub-objects: progress, source (with its upload request), outputs, error. */
 
@@ -68,15 +69,24 @@ export const JobSourceRef = builder.objectRef<Job>('JobSource').implement({
 });
 
 export const JobOutputRef = builder.objectRef<{ job: Job; output: JobOutput }>('JobOutput').implement({
-  description: 'One rendition: an audio file, one WEB_OPTIMIZED quality, an HLS ladder or a PASSTHROUGH remux.',
+  description:
+    'One rendition: an audio file, one WEB_OPTIMIZED quality, an HLS ladder, a PASSTHROUGH remux, an image (one per thumbnail), a storyboard (its WebVTT index) or a waveform (JSON).',
   fields: (t) => ({
     name: t.string({ resolve: ({ output }) => output.name }),
     contentType: t.string({ nullable: true, resolve: ({ output }) => output.contentType }),
     sizeBytes: t.field({ type: 'SafeInt', nullable: true, description: 'Bytes (for HLS: all files of the ladder).', resolve: ({ output }) => output.sizeBytes }),
     durationSeconds: t.float({ nullable: true, resolve: ({ output }) => output.durationSeconds }),
+    width: t.int({ nullable: true, description: "Video and image outputs (a storyboard's: one tile).", resolve: ({ output }) => output.width }),
+    height: t.int({ nullable: true, resolve: ({ output }) => output.height }),
+    loudness: t.field({
+      type: LoudnessRef,
+      nullable: true,
+      description: 'Measured on the output; set at least when the request asked for loudness.',
+      resolve: ({ output }) => output.loudness,
+    }),
     url: t.string({
       nullable: true,
-      description: 'Non-null only when COMPLETED: a working, time-limited download URL, minted on every read. For HLS, the master playlist; every URI inside it resolves as is.',
+      description: 'Non-null only when COMPLETED: a working, time-limited download URL, minted on every read. For HLS, the master playlist; every URI inside it resolves as is. For a STORYBOARD, its WebVTT index, whose every cue\'s sheet URI (with #xywh=) resolves as is.',
       resolve: ({ job, output }, _args, { services, publicUrl }) =>
         mintOutputUrl(
           { store: services.store, signingKey: services.signingKey, publicUrl, ttlSeconds: services.config.downloadUrlTtlSeconds },

@@ -19,7 +19,10 @@ const jobList = element('job-list');
 const statusFilter = element('status-filter');
 const loadMore = element('load-more');
 const PAGE_SIZE = 10;
-const outputs = createOutputsEditor(element('output-list'), element('audio-output'), element('video-output'));
+const outputs = createOutputsEditor(element('output-list'), element('audio-output'), element('video-output'), {
+  imageTemplate: element('image-output'),
+  waveformTemplate: element('waveform-output'),
+});
 
 /** Live subscriptions by job id, each a function that stops it. */
 const following = new Map();
@@ -264,6 +267,8 @@ keyInput.addEventListener('change', () => {
 });
 element('add-audio').addEventListener('click', () => outputs.addAudio().querySelector('select').focus());
 element('add-video').addEventListener('click', () => outputs.addVideo().querySelector('select').focus());
+element('add-image').addEventListener('click', () => outputs.addImage().querySelector('select').focus());
+element('add-waveform').addEventListener('click', () => outputs.addWaveform().querySelector('input').focus());
 element('job-form').addEventListener('submit', submitJob);
 statusFilter.addEventListener('change', () => loadJobs());
 loadMore.addEventListener('click', () => nextCursor && loadPage(nextCursor));

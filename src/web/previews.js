@@ -1,13 +1,20 @@
-// Each output of a completed job: its download link, and a preview that plays or shows it in place.
+// Each output of a completed job: its download link, and a preview that plays or shows it in place:
+// media plays, images show, a waveform is drawn, and a storyboard previews frames on hover over the video.
 import { formatBytes, formatDuration } from './format.js';
+import { attachStoryboard } from './storyboard.js';
+import { drawWaveform } from './waveform.js';
 
 const HLS = 'application/vnd.apple.mpegurl';
+const STORYBOARD = 'text/vtt';
+const WAVEFORM = 'application/json';
 /** hls.js, served by the API itself (no CDN), loaded the first time a card has a ladder to play. */
 let hlsModule = null;
 
 /** Fills `list` with one item per output that has a URL: link, size and duration, then the preview. */
 export function renderOutputs(list, job) {
   list.replaceChildren();
+  let firstVideo = null;
+  const storyboards = [];
   for (const output of job.outputs) {
     if (!output.url) continue;
     const item = document.createElement('li');
@@ -23,20 +30,71 @@ export function renderOutputs(list, job) {
     if (hls) link.target = '_blank';
     const meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = [hls ? 'HLS playlist' : output.contentType, formatBytes(output.sizeBytes), formatDuration(output.durationSeconds)]
+    meta.textContent = [
+      hls ? 'HLS playlist' : output.contentType === STORYBOARD ? 'storyboard (WebVTT)' : output.contentType,
+      output.width && output.height ? `${output.width}×${output.height}` : null,
+      formatBytes(output.sizeBytes),
+      formatDuration(output.durationSeconds),
+      formatLoudness(output.loudness),
+    ]
       .filter(Boolean)
       .join(' · ');
     line.append(link, meta);
     item.append(line);
+    if (output.contentType === STORYBOARD) storyboards.push({ output, item });
     const preview = createPreview(output);
-    if (preview) item.append(preview);
+    if (preview) {
+      item.append(preview);
+      if (preview.tagName === 'VIDEO') firstVideo ??= preview;
+    }
     list.append(item);
   }
+  // A storyboard previews frames on hover over the job's video; without one, over a strip of its own.
+  for (const [index, { output, item }] of storyboards.entries()) {
+    let target = index === 0 ? firstVideo : null;
+    if (!target) {
+      target = document.createElement('div');
+      target.className = 'storyboard-strip';
+      target.textContent = 'Hover to scrub the storyboard';
+      item.append(target);
+    }
+    const frame = document.createElement('div');
+    frame.className = 'preview-frame';
+    target.replaceWith(frame);
+    frame.append(target);
+    attachStoryboard(target, frame, output.url).catch((error) => note(frame, error.message));
+  }
+}
+
+/** "-16.0 LUFS, peak -1.2 dBTP" */
+function formatLoudness(loudness) {
+  if (!loudness) return null;
+  return `${loudness.integratedLufs.toFixed(1)} LUFS, peak ${loudness.truePeakDb.toFixed(1)} dBTP`;
+}
+
+function note(container, text) {
+  const paragraph = document.createElement('p');
+  paragraph.className = 'preview-note';
+  paragraph.textContent = text;
+  container.append(paragraph);
 }
 
 /** An <audio>, <video> or <img> for the output, or null for a type that has no preview. */
 function createPreview(output) {
   const type = output.contentType ?? '';
+  if (type === WAVEFORM) {
+    const canvas = document.createElement('canvas');
+    canvas.className = 'preview waveform';
+    canvas.width = 640;
+    canvas.height = 96;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `Waveform of ${output.name}`);
+    drawWaveform(canvas, output.url).catch((error) => {
+      canvas.dataset.error = error.message;
+      canvas.setAttribute('aria-label', `Waveform of ${output.name}: ${error.message}`);
+    });
+    return canvas;
+  }
   if (type.startsWith('image/')) {
     const image = document.createElement('img');
     image.className = 'preview';

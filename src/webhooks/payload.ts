@@ -20,7 +20,16 @@ export interface WebhookJob {
   status: string;
   error: { code: string; message: string } | null;
   source: { filename: string; contentType: string | null; sizeBytes: number | null; url: string | null; durationSeconds: number | null };
-  outputs: Array<{ name: string; contentType: string | null; sizeBytes: number | null; durationSeconds: number | null; url: string | null }>;
+  outputs: Array<{
+    name: string;
+    contentType: string | null;
+    sizeBytes: number | null;
+    durationSeconds: number | null;
+    width: number | null;
+    height: number | null;
+    loudness: { integratedLufs: number; truePeakDb: number; rangeLu: number } | null;
+    url: string | null;
+  }>;
   attempts: number;
   priority: number;
   notices: string[];
@@ -63,6 +72,9 @@ export async function buildWebhookPayload(
             contentType: output.contentType,
             sizeBytes: output.sizeBytes,
             durationSeconds: output.durationSeconds,
+            width: output.width,
+            height: output.height,
+            loudness: output.loudness,
             url: await mintOutputUrl(urls, job, output),
           })),
         ),

@@ -70,6 +70,28 @@ describe('the ffly CLI against a real API and worker', () => {
     expect(heights.sort((a: number, b: number) => a - b)).toEqual([240, 360]);
   });
 
+  it('makes a poster, a storyboard that works offline, a waveform and a normalised MP3 from --image, --waveform and a bare --loudness', async () => {
+    startWorker(app);
+    const source = await media.fixture('h264-aac-360p.mp4');
+    const out = await media.subdir('cli-extras');
+
+    const result = await ffly(['transcode', source, '--audio', 'mp3', '--loudness', '--image', 'poster', '--image', 'storyboard:3', '--waveform', '--out', out]);
+
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      path.join(out, 'mp3-192k-16lufs.mp3'),
+      path.join(out, 'poster.jpg'),
+      path.join(out, 'storyboard', 'storyboard.vtt'),
+      path.join(out, 'waveform.json'),
+    ]);
+    expect((await ffprobe(path.join(out, 'poster.jpg'))).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 640, height: 360 });
+    const vtt = await readFile(path.join(out, 'storyboard', 'storyboard.vtt'), 'utf8');
+    expect(vtt).not.toMatch(/https?:/);
+    expect(vtt.match(/^sheet\.jpg#xywh=\d+,\d+,\d+,\d+$/gm)).toHaveLength(3);
+    expect((await ffprobe(path.join(out, 'storyboard', 'sheet.jpg'))).streams[0]).toMatchObject({ codec_name: 'mjpeg' });
+    expect(JSON.parse(await readFile(path.join(out, 'waveform.json'), 'utf8'))).toMatchObject({ version: 2, bits: 8 });
+  });
+
   it('exits non-zero with the job error when the job fails', async () => {
     startWorker(app);
     const file = path.join(media.dir, 'notes.wav');

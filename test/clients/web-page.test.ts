@@ -11,6 +11,7 @@ import { CANCEL_JOB, createJob, GET_JOB, runMutation, START_JOB, upload, wavInpu
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { startSourceServer } from '../support/source-server.js';
 import { startWorker } from '../support/worker.js';
+import { completeByHand } from '../support/complete-by-hand.js';
 
 /** Debian's chromium (`.ci/run` installs it); playwright-core never downloads a browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -184,4 +185,161 @@ describe.skipIf(missing)('the web page, driven in headless chromium', () => {
     expect(await page.locator('#upload').isHidden()).toBe(true);
     expect(scriptErrors).toEqual([]);
   });
+
+  it('offers image and waveform outputs and loudness, and sends them as the API takes them', async () => {
+    const app = await useTestApp();
+    const { page, scriptErrors } = await openPage(app);
+    await page.getByLabel('Source file').setInputFiles(await media.fixture('h264-aac-360p.mp4'));
+    await page.getByLabel('Loudness (LUFS)').fill('-16');
+    await page.getByRole('button', { name: '+ Images' }).click();
+    const images = page.locator('.output[data-kind="image"]');
+    expect(await images.getByLabel('At (seconds)').isVisible()).toBe(true);
+    expect(await images.getByLabel('Count').isVisible()).toBe(false);
+    await images.getByLabel('Kind').selectOption('THUMBNAILS');
+    expect(await images.getByLabel('At (seconds)').isVisible()).toBe(false);
+    await images.getByLabel('Count').fill('2');
+    await images.getByLabel('Width (px)').fill('160');
+    await page.getByRole('button', { name: '+ Waveform' }).click();
+    expect(await page.locator('.output-title').allTextContents()).toEqual(['Output 1 · audio', 'Output 2 · images', 'Output 3 · waveform']);
+    await page.getByRole('button', { name: 'Upload and transcode' }).click();
+
+    const card = page.locator('.job', { hasText: 'h264-aac-360p.mp4' });
+    await card.locator('.status', { hasText: 'Queued' }).waitFor({ timeout: 30_000 });
+    const id = await card.getAttribute('data-job-id');
+    const { data } = await app.graphql(`query ($id: ID!) { job(id: $id) { outputs { name contentType } } }`, { id });
+    expect(data.job.outputs).toEqual([
+      { name: 'mp3-192k-16lufs', contentType: 'audio/mpeg' },
+      { name: 'thumbnails-1', contentType: 'image/jpeg' },
+      { name: 'thumbnails-2', contentType: 'image/jpeg' },
+      { name: 'waveform', contentType: 'application/json' },
+    ]);
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('shows the poster, draws the waveform and previews the storyboard on hover over the video', async () => {
+    const app = await useTestApp();
+    const video = await readFile(await media.fixture('h264-aac-360p.mp4'));
+    const job = await createJob(app, {
+      source: { filename: 'clip.mp4', contentType: 'video/mp4', sizeBytes: video.length },
+      outputs: [
+        { video: { preset: 'WEB_OPTIMIZED', qualities: ['P360'] } },
+        { image: { kind: 'POSTER' } },
+        { image: { kind: 'STORYBOARD', count: 3, width: 160 } },
+        { waveform: {} },
+      ],
+    });
+    await upload(job, video);
+    await runMutation(app, START_JOB, job.id);
+    // Real files where a worker would put them: the clip as its 360p rendition, a poster and a 3x1
+    // sheet of red, green and blue tiles made by ffmpeg, its VTT, and peaks silent but for one burst.
+    const ffmpeg = (args: string[]) => promisify(execFile)('ffmpeg', ['-v', 'error', '-y', ...args]);
+    const poster = path.join(media.dir, 'page-poster.jpg');
+    const sheet = path.join(media.dir, 'page-sheet.jpg');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=640x360', '-frames:v', '1', poster]);
+    await ffmpeg(['-f', 'lavfi', '-i', 'color=red:s=160x90', '-f', 'lavfi', '-i', 'color=green:s=160x90', '-f', 'lavfi', '-i', 'color=blue:s=160x90',
+      '-filter_complex', '[0][1][2]hstack=inputs=3', '-frames:v', '1', sheet]);
+    const vtt = ['WEBVTT', '', '00:00:00.000 --> 00:00:01.000', 'sheet.jpg#xywh=0,0,160,90', '', '00:00:01.000 --> 00:00:02.000', 'sheet.jpg#xywh=160,0,160,90', '',
+      '00:00:02.000 --> 00:00:03.000', 'sheet.jpg#xywh=320,0,160,90', ''].join('\n');
+    const data = Array.from({ length: 60 }, (_, index) => (index >= 20 && index < 40 ? [-120, 120] : [0, 0])).flat();
+    const peaks = JSON.stringify({ version: 2, channels: 1, sample_rate: 44100, samples_per_pixel: 2205, bits: 8, length: 60, data });
+    const storyboard = { vtt: 'storyboard/storyboard.vtt', sheet: 'storyboard/sheet.jpg', sheetWidth: 480, sheetHeight: 90, tileWidth: 160, tileHeight: 90, columns: 3, rows: 1, tiles: 3, intervalSeconds: 1 };
+    await completeByHand(
+      app,
+      [
+        { path: 'web-360p.mp4', contentType: 'video/mp4', body: video },
+        { path: 'poster.jpg', contentType: 'image/jpeg', body: await readFile(poster) },
+        { path: 'storyboard/storyboard.vtt', contentType: 'text/vtt', body: Buffer.from(vtt) },
+        { path: 'storyboard/sheet.jpg', contentType: 'image/jpeg', body: await readFile(sheet) },
+        { path: 'waveform.json', contentType: 'application/json', body: Buffer.from(peaks) },
+      ],
+      [
+        { name: 'web-360p', sizeBytes: video.length, durationSeconds: 3, skippedReason: null, width: 640, height: 360 },
+        { name: 'poster', sizeBytes: 1, durationSeconds: null, skippedReason: null, width: 640, height: 360 },
+        { name: 'storyboard', sizeBytes: 1, durationSeconds: 3, skippedReason: null, width: 160, height: 90, storyboard },
+        { name: 'waveform', sizeBytes: peaks.length, durationSeconds: 3, skippedReason: null },
+      ],
+      3,
+    );
+
+    const { page, scriptErrors } = await openPage(app);
+    const card = page.locator(`[data-job-id="${job.id}"]`);
+    await card.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    expect(await card.locator('.output-line', { hasText: 'poster' }).locator('.meta').textContent()).toMatch(/^image\/jpeg · 640×360/);
+
+    // The poster is an image that loaded.
+    const posterImage = card.getByRole('img', { name: 'Preview of poster' });
+    await expect.poll(() => posterImage.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(640);
+
+    // The waveform is drawn: ink over the burst in the middle, none at the silent start.
+    const canvas = card.getByRole('img', { name: 'Waveform of waveform' });
+    await expect.poll(() => canvas.getAttribute('data-peaks')).toBe('60');
+    const ink = await canvas.evaluate((element: HTMLCanvasElement) => {
+      const context = element.getContext('2d')!;
+      const column = (x: number) => {
+        const pixels = context.getImageData(x, 0, 1, element.height).data;
+        let painted = 0;
+        for (let index = 3; index < pixels.length; index += 4) if (pixels[index]! > 0) painted++;
+        return painted;
+      };
+      return { silent: column(10), burst: column(element.width / 2) };
+    });
+    expect(ink.silent).toBeLessThanOrEqual(2);
+    expect(ink.burst).toBeGreaterThan(80);
+
+    // Hovering over the video shows the storyboard tile for the time under the pointer.
+    const videoPreview = card.getByLabel('Preview of web-360p');
+    await expect.poll(() => card.locator('.preview-frame').getAttribute('data-storyboard')).toBe('ready');
+    const box = (await videoPreview.boundingBox())!;
+    const tile = card.locator('.storyboard-tile');
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await expect.poll(() => tile.isVisible()).toBe(true);
+    expect(await tile.getAttribute('data-cue')).toBe('1');
+    expect(await tile.evaluate((element: HTMLElement) => [element.style.backgroundPosition, element.style.width])).toEqual(['-160px 0px', '160px']);
+    // The tile's sheet is the presigned one, and it loads as an image.
+    const sheetUrl = await tile.evaluate((element: HTMLElement) => /url\("(.*)"\)/.exec(element.style.backgroundImage)![1]!);
+    const sheetResponse = await fetch(sheetUrl);
+    expect(sheetResponse.headers.get('content-type')).toBe('image/jpeg');
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2);
+    await expect.poll(() => tile.getAttribute('data-cue')).toBe('2');
+    expect(await tile.evaluate((element: HTMLElement) => element.style.backgroundPosition)).toBe('-320px 0px');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height + 200);
+    await expect.poll(() => tile.isVisible()).toBe(false);
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('renders the poster, waveform and storyboard of a job the real worker completed', async () => {
+    const app = await useTestApp();
+    startWorker(app);
+    const video = await readFile(await media.fixture('h264-aac-360p.mp4'));
+    const job = await createJob(app, {
+      source: { filename: 'worked.mp4', contentType: 'video/mp4', sizeBytes: video.length },
+      outputs: [{ video: { preset: 'WEB_OPTIMIZED', qualities: ['P240'] } }, { image: { kind: 'POSTER' } }, { image: { kind: 'STORYBOARD', count: 3, width: 120 } }, { waveform: {} }],
+    });
+    await upload(job, video);
+    await runMutation(app, START_JOB, job.id);
+    await expect.poll(async () => (await app.graphql(GET_JOB, { id: job.id })).data.job.status, { timeout: 150_000 }).toBe('COMPLETED');
+
+    const { page, scriptErrors } = await openPage(app);
+    const card = page.locator(`[data-job-id="${job.id}"]`);
+    await card.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    const posterImage = card.getByRole('img', { name: 'Preview of poster' });
+    await expect.poll(() => posterImage.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(640);
+    const canvas = card.getByRole('img', { name: 'Waveform of waveform' });
+    await expect.poll(() => canvas.getAttribute('data-peaks'), { timeout: 30_000 }).toMatch(/^\d+$/);
+    const painted = await canvas.evaluate((element: HTMLCanvasElement) => {
+      const pixels = element.getContext('2d')!.getImageData(0, 0, element.width, element.height).data;
+      let count = 0;
+      for (let index = 3; index < pixels.length; index += 4) if (pixels[index]! > 0) count++;
+      return count;
+    });
+    expect(painted).toBeGreaterThan(1000); // the clip's tone fills the canvas
+
+    await expect.poll(() => card.locator('.preview-frame').getAttribute('data-storyboard'), { timeout: 30_000 }).toBe('ready');
+    const box = (await card.getByLabel('Preview of web-240p').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.99, box.y + box.height / 2);
+    const tile = card.locator('.storyboard-tile');
+    await expect.poll(() => tile.getAttribute('data-cue')).toBe('2');
+    expect(await tile.evaluate((element: HTMLElement) => element.style.width)).toBe('120px');
+    expect(scriptErrors).toEqual([]);
+  }, 240_000);
 });

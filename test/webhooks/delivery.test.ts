@@ -40,7 +40,8 @@ describe('webhook delivery', () => {
     } else {
       const grant = await worker(`/jobs/${claimed.id}/uploads`, claimed.token, { files: [{ path: 'mp3-128k.mp3', contentType: 'audio/mpeg', sizeBytes: 3 }] });
       await fetch(grant.files[0].upload.url, { method: 'PUT', headers: grant.files[0].upload.headers, body: 'mp3' });
-      const outputs = [{ name: 'mp3-128k', sizeBytes: 3, durationSeconds: 1, skippedReason: null }];
+      const loudness = { integratedLufs: -16.1, truePeakDb: -1.2, rangeLu: 2.5 };
+      const outputs = [{ name: 'mp3-128k', sizeBytes: 3, durationSeconds: 1, skippedReason: null, loudness }];
       await worker(`/jobs/${claimed.id}/complete`, claimed.token, { outputs, notices: [], sourceDurationSeconds: 1 });
     }
     return job.id as string;
@@ -66,7 +67,9 @@ describe('webhook delivery', () => {
     expect(type).toBe('job.completed');
     expect(data.job).toMatchObject({ id: jobId, status: 'COMPLETED', attempts: 1, source: { filename: 'tone.wav', sizeBytes: 4 } });
     expect(data.job.finishedAt).not.toBeNull();
-    expect(data.job.outputs).toEqual([expect.objectContaining({ name: 'mp3-128k', sizeBytes: 3, url: expect.any(String) })]);
+    expect(data.job.outputs).toEqual([
+      expect.objectContaining({ name: 'mp3-128k', sizeBytes: 3, width: null, height: null, loudness: { integratedLufs: -16.1, truePeakDb: -1.2, rangeLu: 2.5 }, url: expect.any(String) }),
+    ]);
     expect(await (await fetch(data.job.outputs[0].url)).text()).toBe('mp3');
   });
 

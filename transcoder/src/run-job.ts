@@ -9,6 +9,7 @@ import {
   buildFfmpegArgs,
   checkInput,
   isMediaError,
+  measureSourceLoudness,
   probeFile,
   redactSecrets,
   runPlan,
@@ -105,7 +106,9 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     reporter.update('PROBING', 0);
     const probe = await probeFile(input, { signal });
     checkInput(job.spec, probe, { maxDurationSeconds: job.limits.maxDurationSeconds, maxWidth: options.limits?.maxWidth ?? 7680, maxHeight: options.limits?.maxHeight ?? 4320 });
-    const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir });
+    // The first loudness pass (audio only) when an output asks for normalisation; nothing otherwise.
+    const loudness = await measureSourceLoudness(job.spec, probe, { input }, { signal, stallMs: job.limits.stallMs });
+    const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir }, { loudness });
     reporter.update('PROBING', 1, { sourceDurationSeconds: plan.sourceDurationSeconds });
     log('info', 'transcoding', { runs: plan.runs.length, renditions: plan.renditions.map((rendition) => rendition.name), durationSeconds: plan.sourceDurationSeconds });
 
@@ -130,7 +133,7 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       outputs: [
         ...job.outputs.map((output) => {
         const verified = renditions.find((rendition) => rendition.name === output.name);
-        if (verified) return { name: output.name, sizeBytes: verified.sizeBytes, durationSeconds: verified.durationSeconds, skippedReason: null };
+        if (verified) return { name: output.name, sizeBytes: verified.sizeBytes, durationSeconds: verified.durationSeconds, skippedReason: null, ...measured(verified) };
         const reason = plan.dropped.find((drop) => drop.name === output.name)?.reason ?? 'not produced';
         return { name: output.name, sizeBytes: null, durationSeconds: null, skippedReason: reason };
         }),
@@ -145,10 +148,11 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
             durationSeconds: verified.durationSeconds,
             skippedReason: null,
             substitute: { outputIndex: planned.outputIndex, fileName: planned.fileName, contentType: planned.contentType },
+            ...measured(verified),
           };
         }),
       ],
-      notices: plan.dropped.map((drop) => drop.reason),
+      notices: [...plan.dropped.map((drop) => drop.reason), ...plan.notices],
       sourceDurationSeconds: plan.sourceDurationSeconds,
     };
     const answer = await report(() => api.complete(result));
@@ -186,6 +190,18 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     await api.release('worker shutting down').catch((error: unknown) => log('warn', 'release failed; the lease will expire', { err: String(error) }));
     return 'released';
   }
+}
+
+/** What verification found out about a rendition beyond its size: picture, loudness, storyboard. */
+function measured(verified: VerifiedRendition): Partial<CompleteRequest['outputs'][number]> {
+  return {
+    contentType: verified.contentType,
+    // A still image has no duration (a storyboard's VTT does: it covers the source).
+    ...(verified.contentType.startsWith('image/') ? { durationSeconds: null } : {}),
+    ...(verified.width !== undefined ? { width: verified.width, height: verified.height ?? null } : {}),
+    ...(verified.loudness ? { loudness: verified.loudness } : {}),
+    ...(verified.storyboard ? { storyboard: verified.storyboard } : {}),
+  };
 }
 
 /**

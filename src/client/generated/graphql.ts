@@ -19,6 +19,8 @@ export type AudioOutputInput = {
   /** 1 to 8 (MP3: 1 or 2). Default: the source's. */
   channels?: number | null | undefined;
   format: AudioFormat;
+  /** Normalise to this loudness (EBU R128, two passes); the output then reports the loudness measured on it. */
+  loudness?: LoudnessInput | null | undefined;
   /** Unique within the job; a default is derived from the settings given (e.g. "mp3-192k", "flac-24bit", "wav-48k-mono"). */
   name?: string | null | undefined;
   /** One the codec supports (OPUS: 8000/12000/16000/24000/48000; MP3: <= 48000). Default: the source's, or the nearest supported. */
@@ -35,6 +37,31 @@ export type CreateJobInput = {
   source: SourceInput;
   /** Receives job.completed, job.failed or job.canceled, signed per Standard Webhooks. */
   webhookUrl?: string | null | undefined;
+};
+
+export type ImageFormat =
+  | 'JPEG'
+  | 'PNG'
+  | 'WEBP';
+
+/** POSTER: one frame. THUMBNAILS: `count` evenly spaced frames, one output each ("<name>-1" ...). STORYBOARD: one sprite sheet plus a WebVTT index (the output) whose cues point into the sheet with #xywh=. */
+export type ImageKind =
+  | 'POSTER'
+  | 'STORYBOARD'
+  | 'THUMBNAILS';
+
+export type ImageOutputInput = {
+  /** POSTER only: which frame; default 10 % into the source. */
+  atSeconds?: number | null | undefined;
+  /** THUMBNAILS: 1 to 100, default 10. STORYBOARD: tiles, default one per 5 s, at most 400. */
+  count?: number | null | undefined;
+  /** Default JPEG. */
+  format?: ImageFormat | null | undefined;
+  kind: ImageKind;
+  /** Unique within the job; defaults "poster", "thumbnails", "storyboard". THUMBNAILS outputs are "<name>-1" ... "<name>-<count>". */
+  name?: string | null | undefined;
+  /** 16 to 3840; the height keeps the aspect ratio. Never above the source's width. */
+  width?: number | null | undefined;
 };
 
 /** What the worker is doing within a run. */
@@ -56,10 +83,20 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING';
 
-/** Exactly one of audio or video. */
+/** Normalise to this loudness (EBU R128 in two passes: measure, then a linear loudnorm with the measured values). */
+export type LoudnessInput = {
+  /** -70 to -5, e.g. -16 (podcasts), -23 (EBU R128 broadcast). */
+  integratedLufs: number;
+  /** -9 to 0; default -1. */
+  truePeakDb?: number | null | undefined;
+};
+
+/** Exactly one of audio, video, image or waveform. */
 export type OutputInput =
-  {   audio: AudioOutputInput; video?: never; }
-  |  { audio?: never;   video: VideoOutputInput; };
+  {   audio: AudioOutputInput; image?: never; video?: never; waveform?: never; }
+  |  { audio?: never;   image: ImageOutputInput; video?: never; waveform?: never; }
+  |  { audio?: never; image?: never;   video: VideoOutputInput; waveform?: never; }
+  |  { audio?: never; image?: never; video?: never;   waveform: WaveformOutputInput; };
 
 /** Either an upload (sizeBytes) or a URL (url), never both. */
 export type SourceInput = {
@@ -98,7 +135,17 @@ export type VideoQuality =
   | 'P720'
   | 'P1080';
 
-export type JobFieldsFragment = { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null };
+/** Peaks as JSON in the audiowaveform format (version 2), which peaks.js and wavesurfer draw as is. */
+export type WaveformOutputInput = {
+  /** 8 or 16, default 8. */
+  bits?: number | null | undefined;
+  /** Unique within the job; default "waveform". */
+  name?: string | null | undefined;
+  /** 1 to 1000, default 20: min/max pairs per second of audio. */
+  pixelsPerSecond?: number | null | undefined;
+};
+
+export type JobFieldsFragment = { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, width: number | null, height: number | null, url: string | null, loudness: { integratedLufs: number, truePeakDb: number, rangeLu: number } | null }>, error: { code: string, message: string } | null };
 
 export type CreateJobMutationVariables = Exact<{
   input: CreateJobInput;
@@ -106,7 +153,7 @@ export type CreateJobMutationVariables = Exact<{
 
 
 export type CreateJobMutation = { createJob:
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null, upload: { url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } | null, multipartUpload: { partSizeBytes: number, partCount: number, expiresAt: string, uploadedParts: Array<{ number: number, sizeBytes: number }> } | null }, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null, upload: { url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } | null, multipartUpload: { partSizeBytes: number, partCount: number, expiresAt: string, uploadedParts: Array<{ number: number, sizeBytes: number }> } | null }, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, width: number | null, height: number | null, url: string | null, loudness: { integratedLufs: number, truePeakDb: number, rangeLu: number } | null }>, error: { code: string, message: string } | null }
     | { __typename: 'ValidationError', message: string, field: string | null }
    };
 
@@ -139,7 +186,7 @@ export type StartJobMutationVariables = Exact<{
 
 export type StartJobMutation = { startJob:
     | { __typename: 'InvalidStateError', message: string }
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, width: number | null, height: number | null, url: string | null, loudness: { integratedLufs: number, truePeakDb: number, rangeLu: number } | null }>, error: { code: string, message: string } | null }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'ValidationError', message: string, field: string | null }
    };
@@ -151,7 +198,7 @@ export type CancelJobMutationVariables = Exact<{
 
 export type CancelJobMutation = { cancelJob:
     | { __typename: 'InvalidStateError', message: string }
-    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null }
+    | { __typename: 'Job', id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, width: number | null, height: number | null, url: string | null, loudness: { integratedLufs: number, truePeakDb: number, rangeLu: number } | null }>, error: { code: string, message: string } | null }
     | { __typename: 'NotFoundError', message: string }
    };
 
@@ -160,7 +207,7 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } | null };
+export type JobQuery = { job: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, width: number | null, height: number | null, url: string | null, loudness: { integratedLufs: number, truePeakDb: number, rangeLu: number } | null }>, error: { code: string, message: string } | null } | null };
 
 export type JobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -169,14 +216,14 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { edges: Array<{ node: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type JobsQuery = { jobs: { edges: Array<{ node: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, width: number | null, height: number | null, url: string | null, loudness: { integratedLufs: number, truePeakDb: number, rangeLu: number } | null }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type JobUpdatedSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type JobUpdatedSubscription = { jobUpdated: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, url: string | null }>, error: { code: string, message: string } | null } };
+export type JobUpdatedSubscription = { jobUpdated: { id: string, status: JobStatus, attempts: number, createdAt: string, finishedAt: string | null, notices: Array<string>, progress: { phase: JobPhase, percent: number, speed: number | null, etaSeconds: number | null } | null, source: { filename: string, sizeBytes: number | null, durationSeconds: number | null }, outputs: Array<{ name: string, contentType: string | null, sizeBytes: number | null, durationSeconds: number | null, width: number | null, height: number | null, url: string | null, loudness: { integratedLufs: number, truePeakDb: number, rangeLu: number } | null }>, error: { code: string, message: string } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -220,6 +267,13 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
     contentType
     sizeBytes
     durationSeconds
+    width
+    height
+    loudness {
+      integratedLufs
+      truePeakDb
+      rangeLu
+    }
     url
   }
   error {
@@ -289,6 +343,13 @@ export const CreateJobDocument = new TypedDocumentString(`
     contentType
     sizeBytes
     durationSeconds
+    width
+    height
+    loudness {
+      integratedLufs
+      truePeakDb
+      rangeLu
+    }
     url
   }
   error {
@@ -388,6 +449,13 @@ export const StartJobDocument = new TypedDocumentString(`
     contentType
     sizeBytes
     durationSeconds
+    width
+    height
+    loudness {
+      integratedLufs
+      truePeakDb
+      rangeLu
+    }
     url
   }
   error {
@@ -430,6 +498,13 @@ export const CancelJobDocument = new TypedDocumentString(`
     contentType
     sizeBytes
     durationSeconds
+    width
+    height
+    loudness {
+      integratedLufs
+      truePeakDb
+      rangeLu
+    }
     url
   }
   error {
@@ -466,6 +541,13 @@ export const JobDocument = new TypedDocumentString(`
     contentType
     sizeBytes
     durationSeconds
+    width
+    height
+    loudness {
+      integratedLufs
+      truePeakDb
+      rangeLu
+    }
     url
   }
   error {
@@ -510,6 +592,13 @@ export const JobsDocument = new TypedDocumentString(`
     contentType
     sizeBytes
     durationSeconds
+    width
+    height
+    loudness {
+      integratedLufs
+      truePeakDb
+      rangeLu
+    }
     url
   }
   error {
@@ -546,6 +635,13 @@ export const JobUpdatedDocument = new TypedDocumentString(`
     contentType
     sizeBytes
     durationSeconds
+    width
+    height
+    loudness {
+      integratedLufs
+      truePeakDb
+      rangeLu
+    }
     url
   }
   error {

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import type { LoudnessMeasurement } from '../../../protocol/job-spec.js';
 import { jobOutputsTable } from '../../db/schema.js';
 import { leaseProblem, type Lease, type LeaseOutcome } from './lease.js';
 import { leaseGuard, runTransition } from './transition.js';
@@ -11,6 +12,10 @@ export interface CompletedOutput {
   sizeBytes: number | null;
   durationSeconds: number | null;
   skippedReason: string | null;
+  /** What the worker measured on the file: picture size (video, image) and loudness. */
+  width?: number | null;
+  height?: number | null;
+  loudness?: LoudnessMeasurement | null;
   /** A rendition the job did not list, produced in place of skipped ones of the same output. */
   substitute?: { outputIndex: number; contentType: string };
 }
@@ -53,6 +58,7 @@ export async function completeJob(
           key: output.key!,
           sizeBytes: output.sizeBytes,
           durationSeconds: output.durationSeconds,
+          ...outputFacts(output),
         });
         continue;
       }
@@ -62,10 +68,15 @@ export async function completeJob(
           sizeBytes: output.sizeBytes,
           durationSeconds: output.durationSeconds,
           skippedReason: output.skippedReason,
+          ...outputFacts(output),
           ...(output.key ? { key: output.key } : {}),
         })
         .where(and(eq(jobOutputsTable.jobId, job.id), eq(jobOutputsTable.name, output.name)));
     }
     return { kind: 'ok', job };
   });
+}
+
+function outputFacts(output: CompletedOutput) {
+  return { width: output.width ?? null, height: output.height ?? null, loudness: output.loudness ?? null };
 }

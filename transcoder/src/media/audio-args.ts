@@ -51,8 +51,11 @@ export interface AudioEncoding {
   demuxer: string;
 }
 
-/** Encoder options for one audio output of `source`, with source-dependent defaults resolved. Pure. */
-export function planAudioEncoding(output: AudioOutputSpec, source: AudioStreamInfo): AudioEncoding {
+/**
+ * Encoder options for one audio output of `source`, with source-dependent defaults resolved. Pure.
+ * `loudnorm` is the second loudness pass's filter (see loudness.ts), or null.
+ */
+export function planAudioEncoding(output: AudioOutputSpec, source: AudioStreamInfo, loudnorm: string | null = null): AudioEncoding {
   const profile = AUDIO_PROFILES[output.format];
   const sampleRate = chooseSampleRate(output.sampleRate ?? source.sampleRate, profile.sampleRates);
   // Explicit channel counts are clamped too: MP3 cannot carry more than two, whatever was asked.
@@ -63,6 +66,8 @@ export function planAudioEncoding(output: AudioOutputSpec, source: AudioStreamIn
   // async=1 fills timestamp gaps with silence and trims overlaps, so inputs with broken or missing audio
   // timestamps keep their duration instead of shrinking.
   const filters = ['aresample=async=1'];
+  // loudnorm works at 192 kHz; the `-ar` below brings the output back to its rate (research §3.4).
+  if (loudnorm) filters.push(loudnorm);
   const opusLayout = OPUS_LAYOUTS[channels];
   if (output.format === 'OPUS' && opusLayout) filters.push(`aformat=channel_layouts=${opusLayout}`);
 

@@ -3,7 +3,8 @@
  *
  *   probeFile(input)                      -> ProbeResult     (INPUT_UNREADABLE / INPUT_REJECTED)
  *   checkInput(spec, probe, limits)                          (INPUT_REJECTED)
- *   buildFfmpegArgs(spec, probe, paths)   -> FfmpegPlan      (INPUT_REJECTED)
+ *   measureSourceLoudness(spec, probe, paths) -> loudness   (first loudness pass; empty when unasked)
+ *   buildFfmpegArgs(spec, probe, paths, { loudness }) -> FfmpegPlan (INPUT_REJECTED)
  *   runPlan(plan, outputDir, { signal, onProgress })         (CANCELED / STALLED / FFMPEG_FAILED)
  *   verifyOutputs(plan, outputDir, probe) -> renditions      (OUTPUT_INVALID)
  *
@@ -11,7 +12,8 @@
  */
 export { resolveBinaries, type MediaBinaries } from './binaries.js';
 export { isMediaError, MediaError, MEDIA_ERROR_CODES, type MediaErrorCode } from './errors.js';
-export { buildFfmpegArgs, type FfmpegPaths } from './ffmpeg-args.js';
+export { buildFfmpegArgs, type BuildOptions, type FfmpegPaths } from './ffmpeg-args.js';
+export { measureSourceLoudness } from './loudness-pass.js';
 export { INPUT_DEMUXERS } from './formats.js';
 export { checkInput, type InputLimits } from './limits.js';
 export type {
@@ -21,6 +23,7 @@ export type {
   ExpectedVideo,
   FfmpegPlan,
   FfmpegRun,
+  LoudnessMeasurements,
   PlannedRendition,
   RenditionExpectation,
 } from './plan.js';

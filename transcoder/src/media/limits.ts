@@ -32,6 +32,12 @@ export function checkInput(spec: JobSpec, probe: ProbeResult, limits: InputLimit
   const wantsVideo = spec.outputs.some((output) => output.kind === 'video');
   if (wantsAudio && !probe.audio) reject('An audio output was requested, but the file has no audio track.');
   if (wantsVideo && !probe.video) reject('A video output was requested, but the file has no video track.');
+  if (spec.outputs.some((output) => output.kind === 'waveform') && !probe.audio) {
+    reject('A waveform was requested, but the file has no audio track.');
+  }
+  if (spec.outputs.some((output) => output.kind === 'image') && !probe.video) {
+    reject('An image output was requested, but the file has no video track.');
+  }
 
   if (probe.video) {
     const { width, height } = probe.video;

@@ -1,4 +1,6 @@
-import type { VideoQuality } from '../../../protocol/job-spec.js';
+import type { LoudnessTarget, VideoQuality } from '../../../protocol/job-spec.js';
+import type { SourceLoudness } from './loudness.js';
+import type { StoryboardGeometry } from './storyboard.js';
 
 /**
  * The outcome of `buildFfmpegArgs`: the ffmpeg processes to run and what each rendition must look like
@@ -18,6 +20,15 @@ export interface FfmpegPlan {
    * its audio track's (which can end before the video does).
    */
   sourceDurationSeconds: number;
+  /** Small text files to write after the runs (a storyboard's WebVTT index), relative paths. */
+  textFiles: Array<{ path: string; content: string }>;
+  /**
+   * Images whose frame window held only black or blank frames write no file in the main run; each has
+   * a one-frame fallback (a fast seek to the exact time) to run only then.
+   */
+  imageFallbacks: Array<{ fileName: string; args: string[] }>;
+  /** Things the job should tell its caller (e.g. why loudness was normalised dynamically). */
+  notices: string[];
 }
 
 export interface FfmpegRun {
@@ -25,6 +36,21 @@ export interface FfmpegRun {
   args: string[];
   /** Names of the renditions this run writes. */
   renditions: string[];
+  /** Raw PCM (s16le, interleaved) the run writes to its fd 3, from which the worker draws waveforms. */
+  pcm?: PcmPipe;
+}
+
+export interface PcmPipe {
+  sampleRate: number;
+  channels: number;
+  waveforms: Array<{ fileName: string; pixelsPerSecond: number; bits: 8 | 16 }>;
+}
+
+/** The first loudness pass's results, by `loudnessKey(target)`: what buildFfmpegArgs needs for the second. */
+export type LoudnessMeasurements = ReadonlyMap<string, SourceLoudness>;
+
+export function loudnessKey(target: LoudnessTarget): string {
+  return `${target.integratedLufs}/${target.truePeakDb}`;
 }
 
 export interface PlannedRendition {
@@ -38,6 +64,8 @@ export interface PlannedRendition {
   /** How long the rendition must last: the source's duration, or its audio track's for audio outputs. */
   durationSeconds: number;
   expected: RenditionExpectation;
+  /** Audio outputs that asked for normalisation: verification measures the file and reports it. */
+  loudnessTarget?: LoudnessTarget | null;
 }
 
 export interface DroppedRendition {
@@ -66,7 +94,21 @@ export type RenditionExpectation =
   /** `demuxer` is the one verification lets ffprobe use on the file. */
   | { kind: 'audio'; demuxer: string; audio: ExpectedAudio }
   | { kind: 'mp4'; video: ExpectedVideo; audio: ExpectedAudio | null; copied: boolean }
-  | { kind: 'hls'; variants: ExpectedHlsVariant[]; audio: ExpectedAudio | null };
+  | { kind: 'hls'; variants: ExpectedHlsVariant[]; audio: ExpectedAudio | null }
+  | { kind: 'image'; image: ExpectedImage }
+  /** `fileName` is the VTT; the sheet is `sheet` (relative to the output directory). */
+  | { kind: 'storyboard'; sheet: string; image: ExpectedImage; geometry: StoryboardGeometry }
+  | { kind: 'waveform'; channels: number; sampleRate: number; bits: 8 | 16 };
+
+export interface ExpectedImage {
+  /** ffprobe's codec name: mjpeg, png, webp. */
+  codec: string;
+  /** The only demuxer verification lets ffprobe use: jpeg_pipe, png_pipe, webp_pipe. */
+  demuxer: string;
+  contentType: string;
+  width: number;
+  height: number;
+}
 
 export interface ExpectedHlsVariant {
   /** "720p"; also the variant playlist's base name. */

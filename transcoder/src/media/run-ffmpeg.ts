@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { execa, ExecaError } from 'execa';
 import { resolveBinaries } from './binaries.js';
 import { MediaError } from './errors.js';
@@ -15,6 +16,11 @@ export interface RunFfmpegOptions {
   stallMs?: number;
   /** Delay between SIGTERM and SIGKILL. @default 5_000 */
   killGraceMs?: number;
+  /**
+   * Reads what ffmpeg writes to its fd 3 (`pipe:3`, the waveform PCM). It must keep reading until the
+   * stream ends (ffmpeg blocks on a full pipe); its rejection stops ffmpeg and is rethrown.
+   */
+  fd3?: (stream: Readable) => Promise<void>;
 }
 
 export interface RunFfmpegResult {
@@ -42,12 +48,13 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
   const subprocess = execa(binary, args, {
     cancelSignal,
     forceKillAfterDelay: options.killGraceMs ?? 5_000,
-    stdin: 'ignore',
     // Progress is consumed line by line and stderr through a bounded tail: nothing grows without limit.
+    stdio: options.fd3 ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     buffer: false,
   });
   const stderr = new StderrTail();
   subprocess.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const fd3 = options.fd3 ? consumeFd3(subprocess.stdio[3] as Readable, options.fd3, () => subprocess.kill()) : null;
 
   // The watchdog restarts only when a block moves forward, so ffmpeg printing the same position over
   // and over (a blocked input, a wedged filter) still counts as a stall.
@@ -66,8 +73,15 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
       options.onProgress?.(snapshot);
     }
     const result = await subprocess;
+    await fd3?.done;
     return { lastProgress, stderrTail: stderr.text(), durationMs: result.durationMs };
   } catch (error) {
+    const sinkError = await fd3?.failure;
+    if (sinkError) {
+      subprocess.kill();
+      await subprocess.catch(() => undefined);
+      throw sinkError;
+    }
     if (!(error instanceof ExecaError)) {
       // onProgress threw: do not leave ffmpeg running behind the caller's back.
       subprocess.kill();
@@ -78,6 +92,23 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
   } finally {
     clearTimeout(watchdog);
   }
+}
+
+/** Runs the fd 3 reader; a failure kills ffmpeg, so the main loop ends and rethrows it. */
+function consumeFd3(
+  stream: Readable,
+  reader: (stream: Readable) => Promise<void>,
+  kill: () => void,
+): { done: Promise<void>; failure: Promise<unknown> } {
+  let failed: unknown = null;
+  const done = reader(stream).catch((error: unknown) => {
+    failed = error;
+    // Keep draining so ffmpeg is not blocked on a full pipe while it is being stopped.
+    stream.resume();
+    kill();
+    throw error;
+  });
+  return { done, failure: done.then(() => null, () => failed) };
 }
 
 function movedForward(snapshot: ProgressSnapshot, previous: ProgressSnapshot | null): boolean {

@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { FfmpegPlan } from './plan.js';
 import { combineRuns, computeProgress, type ProgressReport, type ProgressSnapshot } from './progress.js';
 import { runFfmpeg, type RunFfmpegOptions } from './run-ffmpeg.js';
+import { writeWaveforms } from './waveform-sink.js';
 
 export interface RunPlanOptions extends Omit<RunFfmpegOptions, 'onProgress'> {
   /** Called whenever the job's progress changes; percent stays below 100 until verification. */
@@ -15,7 +16,9 @@ export interface RunPlanOptions extends Omit<RunFfmpegOptions, 'onProgress'> {
 /**
  * Runs every ffmpeg process of a plan: creates the directories it needs, runs the processes (several
  * at once for audio-only jobs), and folds their progress into one report against the source duration.
- * The first failure stops the other processes and is rethrown. Call verifyOutputs afterwards.
+ * The first failure stops the other processes and is rethrown. Then writes what the runs do not: the
+ * waveforms' JSON (from the PCM a run pipes out), storyboards' WebVTT indexes, and the exact-frame
+ * fallback for any poster or thumbnail whose window held no usable frame. Call verifyOutputs afterwards.
  *
  * @throws MediaError CANCELED, STALLED or FFMPEG_FAILED (from runFfmpeg).
  */
@@ -43,7 +46,13 @@ export async function runPlan(plan: FfmpegPlan, outputDir: string, options: RunP
       const run = plan.runs[index];
       if (!run || failures.length > 0) return;
       try {
-        await runFfmpeg(run.args, { ...options, signal, onProgress: (snapshot) => onSnapshot(index, snapshot) });
+        const pcm = run.pcm;
+        await runFfmpeg(run.args, {
+          ...options,
+          signal,
+          onProgress: (snapshot) => onSnapshot(index, snapshot),
+          ...(pcm ? { fd3: (stream) => writeWaveforms(stream, pcm, outputDir) } : {}),
+        });
       } catch (error) {
         // The first failure is the cause; the runs it stops end CANCELED.
         failures.push(error);
@@ -55,4 +64,12 @@ export async function runPlan(plan: FfmpegPlan, outputDir: string, options: RunP
   const workers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), plan.runs.length));
   await Promise.all(Array.from({ length: workers }, worker));
   if (failures.length > 0) throw failures[0];
+
+  for (const file of plan.textFiles) await writeFile(path.join(outputDir, file.path), file.content);
+  for (const fallback of plan.imageFallbacks) {
+    const written = await access(path.join(outputDir, fallback.fileName)).then(() => true, () => false);
+    if (!written) {
+      await runFfmpeg(fallback.args, { ffmpegPath: options.ffmpegPath, signal: options.signal, stallMs: options.stallMs, killGraceMs: options.killGraceMs });
+    }
+  }
 }

@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { LoudnessMeasurement } from '../../../protocol/job-spec.js';
+import type { StoryboardReport } from '../../../protocol/worker-api.js';
 import { isMediaError } from './errors.js';
 import { runFfprobe } from './ffprobe.js';
 import { isSiblingFileUri, parseMasterPlaylist, parseMediaPlaylist } from './hls-playlist.js';
 import type { ExpectedAudio, ExpectedHlsVariant, FfmpegPlan, PlannedRendition } from './plan.js';
 import type { ProbeOptions, ProbeResult } from './probe.js';
 import { checkMediaFile, durationTolerance, fileSize, invalid, type FileExpectation } from './verify-checks.js';
+import { checkImage, checkStoryboard, checkWaveform, measureOutputLoudness } from './verify-extras.js';
 
 export interface VerifiedFile {
   /** Relative to the output directory, "/"-separated: the object key suffix to upload it under. */
@@ -24,6 +27,12 @@ export interface VerifiedRendition {
   durationSeconds: number;
   /** Every file to upload, the main file first. */
   files: VerifiedFile[];
+  /** Video and image outputs: the picture size (a storyboard's: one tile). */
+  width?: number;
+  height?: number;
+  /** Measured on the file: audio outputs that asked for loudness. */
+  loudness?: LoudnessMeasurement;
+  storyboard?: StoryboardReport;
 }
 
 const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
@@ -65,12 +74,58 @@ export async function verifyOutputs(
       case 'mp4': {
         const { video, audio, copied } = expected;
         const expectation = { ...base, demuxers: ['mov'], video, exactWidth: copied, audio };
-        verified.push(await verifySingleFile(rendition, outputDir, expectation, options));
+        const file = await verifySingleFile(rendition, outputDir, expectation, options);
+        verified.push({ ...file, width: video.width, height: video.height });
+        break;
+      }
+      case 'image': {
+        const file = path.join(outputDir, rendition.fileName);
+        const sizeBytes = await fileSize(file, rendition.name, rendition.fileName);
+        await checkImage(file, expected.image, rendition.name, options);
+        verified.push({
+          ...single(rendition, sizeBytes, 0),
+          width: expected.image.width,
+          height: expected.image.height,
+        });
+        break;
+      }
+      case 'storyboard': {
+        const vttBytes = await fileSize(path.join(outputDir, rendition.fileName), rendition.name, rendition.fileName);
+        const sheetBytes = await fileSize(path.join(outputDir, expected.sheet), rendition.name, expected.sheet);
+        await checkImage(path.join(outputDir, expected.sheet), expected.image, rendition.name, options);
+        const storyboard = await checkStoryboard(outputDir, rendition, expected.sheet, expected.geometry, toleranceSeconds);
+        verified.push({
+          ...single(rendition, vttBytes + sheetBytes, durationSeconds),
+          files: [
+            { path: rendition.fileName, sizeBytes: vttBytes, contentType: rendition.contentType },
+            { path: expected.sheet, sizeBytes: sheetBytes, contentType: expected.image.contentType },
+          ],
+          width: expected.geometry.tileWidth,
+          height: expected.geometry.tileHeight,
+          storyboard,
+        });
+        break;
+      }
+      case 'waveform': {
+        const sizeBytes = await fileSize(path.join(outputDir, rendition.fileName), rendition.name, rendition.fileName);
+        const seconds = await checkWaveform(outputDir, rendition, expected, toleranceSeconds);
+        verified.push(single(rendition, sizeBytes, seconds));
         break;
       }
     }
   }
   return verified;
+}
+
+function single(rendition: PlannedRendition, sizeBytes: number, durationSeconds: number): VerifiedRendition {
+  return {
+    name: rendition.name,
+    fileName: rendition.fileName,
+    contentType: rendition.contentType,
+    sizeBytes,
+    durationSeconds,
+    files: [{ path: rendition.fileName, sizeBytes, contentType: rendition.contentType }],
+  };
 }
 
 type BaseExpectation = Pick<FileExpectation, 'rendition' | 'durationSeconds' | 'toleranceSeconds'>;
@@ -84,14 +139,11 @@ async function verifySingleFile(
   const file = path.join(outputDir, rendition.fileName);
   const sizeBytes = await fileSize(file, rendition.name, rendition.fileName);
   const probe = await checkMediaFile(file, expectation, options);
-  return {
-    name: rendition.name,
-    fileName: rendition.fileName,
-    contentType: rendition.contentType,
-    sizeBytes,
-    durationSeconds: probe.durationSeconds ?? 0,
-    files: [{ path: rendition.fileName, sizeBytes, contentType: rendition.contentType }],
-  };
+  const verified = single(rendition, sizeBytes, probe.durationSeconds ?? 0);
+  if (rendition.loudnessTarget) {
+    verified.loudness = await measureOutputLoudness(file, expectation.demuxers[0]!, rendition, { signal: options.signal });
+  }
+  return verified;
 }
 
 async function verifyHls(

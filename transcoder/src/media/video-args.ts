@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { qualityLabel, QUALITY_HEIGHT, type VideoOutputSpec } from '../../../protocol/job-spec.js';
 import { planHls } from './hls-args.js';
+import type { GraphBranch } from './image-args.js';
 import { planPassthrough } from './passthrough-args.js';
 import type { DroppedRendition, PlannedRendition } from './plan.js';
 import type { VideoStreamInfo } from './probe.js';
@@ -30,13 +31,17 @@ export interface VideoOutputsPlan {
   directories: string[];
 }
 
-/** Plans every video output of a job into one ffmpeg process. Pure. */
+/**
+ * Plans every video output of a job into one ffmpeg process. `extraBranches` (image outputs) hang off
+ * the same split, so they share the one decode. Pure.
+ */
 export function planVideoOutputs(
   outputs: readonly IndexedVideoOutput[],
   source: VideoSource,
   outputDir: string,
   commonOutputArgs: readonly string[],
   durationSeconds: number,
+  extraBranches: readonly GraphBranch[] = [],
 ): VideoOutputsPlan {
   const heights: number[] = [];
   const context: VideoPlanContext = {
@@ -69,7 +74,11 @@ export function planVideoOutputs(
     plan.renditions.push(...part.renditions);
     plan.directories.push(...part.directories);
   }
-  plan.filterComplex = heights.length > 0 ? filterGraph(source.video, heights) : null;
+  const branches = [
+    ...heights.map((height, index) => ({ filters: `scale=-2:${height},format=yuv420p`, label: `[v${index}]` })),
+    ...extraBranches,
+  ];
+  plan.filterComplex = branches.length > 0 ? filterGraph(source.video, branches) : null;
   return plan;
 }
 
@@ -117,13 +126,14 @@ function planWebOptimized(
 
 /**
  * `[0:<video>]fps=<rate>,split=N[s0]...;[s0]scale=-2:<h>,format=yuv420p[v0];...`: one decode, one
- * frame-rate conversion, then a scaler per size. `-2` keeps the aspect ratio with an even width, as
- * yuv420p requires; ffmpeg has already applied the source's rotation before the graph.
+ * frame-rate conversion, then a scaler per size (and the image outputs' branches). `-2` keeps the
+ * aspect ratio with an even width, as yuv420p requires; ffmpeg has already applied the source's rotation
+ * before the graph.
  */
-function filterGraph(video: VideoStreamInfo, heights: readonly number[]): string {
+function filterGraph(video: VideoStreamInfo, branches: readonly GraphBranch[]): string {
   const rate = outputFrameRate(video.frameRate);
-  const head = `[0:${video.streamIndex}]${rate ? `fps=${rate},` : ''}split=${heights.length}`;
-  const splits = heights.map((_, index) => `[s${index}]`).join('');
-  const scalers = heights.map((height, index) => `[s${index}]scale=-2:${height},format=yuv420p[v${index}]`);
-  return [`${head}${splits}`, ...scalers].join(';');
+  const head = `[0:${video.streamIndex}]${rate ? `fps=${rate},` : ''}split=${branches.length}`;
+  const splits = branches.map((_, index) => `[s${index}]`).join('');
+  const tails = branches.map((branch, index) => `[s${index}]${branch.filters}${branch.label}`);
+  return [`${head}${splits}`, ...tails].join(';');
 }

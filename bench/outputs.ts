@@ -1,0 +1,72 @@
+/**
+ * npm run bench:outputs — what a poster, a storyboard and a waveform add to a job: one WEB_OPTIMIZED
+ * 720p output from a 30 s 1080p source, alone and with the three extra outputs, same source, same run,
+ * alternating so machine noise hits both. The extras ride on the job's one decode (branches of the
+ * video split, the audio piped out as PCM), so they should cost little: the target is at most 15 %.
+ */
+import { execa } from 'execa';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { JobSpec, OutputSpec } from '../protocol/job-spec.js';
+import { buildFfmpegArgs, probeFile, resolveBinaries, runPlan, verifyOutputs } from '../transcoder/src/media/index.js';
+import { describeMachine } from './support.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const WEB: OutputSpec = { kind: 'video', name: 'web', preset: 'WEB_OPTIMIZED', qualities: ['P720'] };
+const EXTRAS: OutputSpec[] = [
+  { kind: 'image', name: 'poster', imageKind: 'POSTER', format: 'JPEG', width: null, atSeconds: null, count: null },
+  { kind: 'image', name: 'storyboard', imageKind: 'STORYBOARD', format: 'JPEG', width: null, atSeconds: null, count: null },
+  { kind: 'waveform', name: 'waveform', pixelsPerSecond: 20, bits: 8 },
+];
+
+async function main() {
+  const { ffmpeg } = await resolveBinaries();
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'ffly-bench-outputs-'));
+  try {
+    const source = path.join(directory, 'source-1080p.mp4');
+    console.error('generating a 30 s 1080p30 H.264/AAC source...');
+    await execa(ffmpeg, [
+      '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=30:d=30', '-f', 'lavfi', '-i', 'sine=f=440:d=30',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', source,
+    ]);
+    const probe = await probeFile(source);
+
+    /** Plan, run and verify, as the worker does; wall time of the run and the verification. */
+    const timeJob = async (label: string, spec: JobSpec) => {
+      const out = path.join(directory, label);
+      const plan = buildFfmpegArgs(spec, probe, { input: source, outputDir: out });
+      const started = performance.now();
+      await runPlan(plan, out, { stallMs: 300_000 });
+      await verifyOutputs(plan, out, probe);
+      const elapsed = performance.now() - started;
+      await fs.rm(out, { recursive: true, force: true });
+      return elapsed;
+    };
+    const plain: number[] = [];
+    const withExtras: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      console.error(`round ${round + 1}: web-720p alone...`);
+      plain.push(await timeJob('plain', { outputs: [WEB] }));
+      console.error(`round ${round + 1}: web-720p + poster + storyboard + waveform...`);
+      withExtras.push(await timeJob('extras', { outputs: [WEB, ...EXTRAS] }));
+    }
+    const best = (values: number[]) => Math.min(...values);
+    const extra = (best(withExtras) / best(plain) - 1) * 100;
+    console.log(`bench:outputs — 30 s 1920x1080 source -> WEB_OPTIMIZED 720p, with and without poster + storyboard + waveform; best of ${ROUNDS} round(s), run + verification`);
+    console.log(`machine: ${describeMachine()}`);
+    console.log('| job | wall time |');
+    console.log('| --- | --- |');
+    console.log(`| web-720p alone | ${(best(plain) / 1000).toFixed(2)} s |`);
+    console.log(`| web-720p + poster + storyboard + waveform | ${(best(withExtras) / 1000).toFixed(2)} s |`);
+    console.log(`extra outputs cost: ${extra.toFixed(1)} % (target: at most 15 %) ${extra <= 15 ? 'OK' : 'OVER'}`);
+    console.log(`all rounds (s): alone ${plain.map((ms) => (ms / 1000).toFixed(2)).join(', ')}; with extras ${withExtras.map((ms) => (ms / 1000).toFixed(2)).join(', ')}`);
+  } finally {
+    await fs.rm(directory, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+ALTER TABLE "job_outputs" ADD COLUMN "width" integer;--> statement-breakpoint
+ALTER TABLE "job_outputs" ADD COLUMN "height" integer;--> statement-breakpoint
+ALTER TABLE "job_outputs" ADD COLUMN "loudness" jsonb;
