@@ -64,6 +64,8 @@ export interface Config {
   /** Retry window: no attempt is made later than this after the event; then the delivery FAILED. */
   webhookMaxRetrySeconds: number;
   maxUploadBytes: number;
+  /** Default lifetime of a job (`RETENTION_S`): deleted with its files after `createdAt + this`; null keeps jobs. */
+  retentionSeconds: number | null;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
   leaseMs: number;
@@ -209,6 +211,7 @@ export function loadConfig(env: Env): Config {
     webhookRetryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
     webhookMaxRetrySeconds: read.integer('WEBHOOK_MAX_RETRY_S', 86_400, 0, 7 * 86_400),
     maxUploadBytes,
+    retentionSeconds: read.optional('RETENTION_S') === null ? null : read.integer('RETENTION_S', 0, 1, 100 * 365 * 86_400),
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
     leaseMs: read.integer('LEASE_MS', 30_000, 1_000, 3_600_000),

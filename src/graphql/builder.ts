@@ -3,7 +3,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { GraphQLContext } from './context.js';
 import { ValidationError } from '../jobs/errors.js';
 import { decodeGlobalId, encodeGlobalId } from './global-id.js';
@@ -11,7 +11,7 @@ import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 /** Builder configuration only: plugins, scalars, root types. Types live in src/resolvers/. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  Scalars: { DateTime: { Input: Date; Output: Date | string } };
+  Scalars: { DateTime: { Input: Date; Output: Date | string }; JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> } };
   AuthScopes: { tenant: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
@@ -61,6 +61,10 @@ export const builder = new SchemaBuilder<{
 
 builder.addScalarType('DateTime', DateTimeResolver, {
   description: 'An ISO-8601 date and time, e.g. "2026-11-21T12:00:00.000Z".',
+});
+
+builder.addScalarType('JSONObject', JSONObjectResolver, {
+  description: 'A JSON object, e.g. {"customer": "acme"}.',
 });
 
 builder.queryType({ authScopes: { tenant: true } });

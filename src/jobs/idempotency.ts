@@ -8,6 +8,8 @@ export function hashInput(input: unknown): string {
 }
 
 function canonicalJson(value: unknown): string {
+  // A Date (expiresAt) would otherwise hash as "{}", making two different expiries the same input.
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -10,6 +10,7 @@ import { enqueueJob } from './sql/enqueue-job.js';
 import { insertJob, releaseIdempotencyKey } from './sql/insert-job.js';
 import { findJob, findJobByIdempotencyKey, type JobRecord } from './sql/read-jobs.js';
 import { pendingUploadsRefusal } from './pending-uploads.js';
+import { validateLifecycleInput } from './lifecycle-input.js';
 
 /** Spacing of rendition positions; see completeJob for the renditions placed between. */
 export const RENDITION_POSITION_GAP = 10;
@@ -26,6 +27,9 @@ export async function createJob(services: JobServices, tenantId: string, input: 
   const { config, db } = services;
   const validated = validateCreateJobInput(input, { maxUploadBytes: config.maxUploadBytes });
   if (validated instanceof ValidationError) return validated;
+  const now = Date.now();
+  const lifecycle = validateLifecycleInput(input, { now, retentionSeconds: config.retentionSeconds });
+  if (lifecycle instanceof ValidationError) return lifecycle;
   if (validated.webhookUrl && services.checkWebhookUrl) {
     const refusal = await services.checkWebhookUrl(validated.webhookUrl);
     if (refusal) return new ValidationError(`input.webhookUrl ${refusal}`, 'input.webhookUrl');
@@ -41,7 +45,6 @@ export async function createJob(services: JobServices, tenantId: string, input: 
   if (pendingRefusal) return pendingRefusal;
 
   const id = randomUUID();
-  const now = Date.now();
   const record = await insertJob(
     db,
     {
@@ -57,6 +60,8 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       sourceSizeBytes: validated.source.sizeBytes,
       sourceKey: sourceKey(id, validated.source.objectName),
       uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000),
+      metadata: lifecycle.metadata,
+      expiresAt: lifecycle.expiresAt,
     },
     expandRenditions(validated.spec).map((rendition, index) => ({
       // Gaps leave room for a rendition the worker substitutes (a quality that fits a small source).
