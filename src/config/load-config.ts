@@ -66,6 +66,15 @@ export interface Config {
   maxUploadBytes: number;
   /** Default lifetime of a job (`RETENTION_S`): deleted with its files after `createdAt + this`; null keeps jobs. */
   retentionSeconds: number | null;
+  /** How long events and webhook attempts of finished jobs are kept (`HISTORY_RETENTION_S`, default 30 days). */
+  historyRetentionSeconds: number;
+  /**
+   * Grace after an upload window closed (`ABANDONED_UPLOAD_S`, default 1 day): then an AWAITING_UPLOAD
+   * job is deleted, and a multipart upload begun this long ago that no job owns is aborted.
+   */
+  abandonedUploadSeconds: number;
+  /** Pause between passes of the maintenance loop (`MAINTENANCE_INTERVAL_MS`, default 1 minute). */
+  maintenanceIntervalMs: number;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
   leaseMs: number;
@@ -212,6 +221,9 @@ export function loadConfig(env: Env): Config {
     webhookMaxRetrySeconds: read.integer('WEBHOOK_MAX_RETRY_S', 86_400, 0, 7 * 86_400),
     maxUploadBytes,
     retentionSeconds: read.optional('RETENTION_S') === null ? null : read.integer('RETENTION_S', 0, 1, 100 * 365 * 86_400),
+    historyRetentionSeconds: read.integer('HISTORY_RETENTION_S', 30 * 86_400, 0, 100 * 365 * 86_400),
+    abandonedUploadSeconds: read.integer('ABANDONED_UPLOAD_S', 86_400, 0, 365 * 86_400),
+    maintenanceIntervalMs: read.integer('MAINTENANCE_INTERVAL_MS', 60_000, 50, 86_400_000),
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
     leaseMs: read.integer('LEASE_MS', 30_000, 1_000, 3_600_000),

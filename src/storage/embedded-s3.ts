@@ -43,7 +43,11 @@ export async function startEmbeddedS3(options: { directory: string; bucket: stri
     configureBuckets: [{ name: options.bucket, configs: [CORS_CONFIGURATION] }],
   });
   const backend = await server.run();
-  const front = createSigningFront({ credentials: options.credentials, backend: { host: backend.address, port: backend.port } });
+  const front = createSigningFront({
+    credentials: options.credentials,
+    backend: { host: backend.address, port: backend.port },
+    multipart: { directory: options.directory, bucket: options.bucket },
+  });
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject);
     front.listen(0, '127.0.0.1', () => resolve());

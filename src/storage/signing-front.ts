@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { checkSignature, type SignatureRefusal, type StoreCredentials } from './signature-check.js';
+import { serveEmbeddedMultipart, type EmbeddedMultipartOptions } from './embedded-multipart.js';
 
 /**
  * The embedded store's front door: every request must carry a valid AWS SigV4 signature (in its
@@ -8,7 +9,12 @@ import { checkSignature, type SignatureRefusal, type StoreCredentials } from './
  * CORS preflights (OPTIONS) carry no signature in S3 either and go straight through. Refusals are
  * S3's 403s with its XML error body.
  */
-export function createSigningFront(options: { credentials: StoreCredentials; backend: { host: string; port: number } }): Server {
+export function createSigningFront(options: {
+  credentials: StoreCredentials;
+  backend: { host: string; port: number };
+  /** Where s3rver keeps its files: this front then answers the multipart listing and abort s3rver lacks. */
+  multipart?: EmbeddedMultipartOptions;
+}): Server {
   const { credentials, backend } = options;
   return createServer((request, response) => {
     void handle(request, response).catch(() => {
@@ -21,6 +27,7 @@ export function createSigningFront(options: { credentials: StoreCredentials; bac
     if (request.method !== 'OPTIONS') {
       const refusal = await checkSignature({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, credentials);
       if (refusal) return refuse(request, response, refusal);
+      if (options.multipart && (await serveEmbeddedMultipart(request, response, options.multipart))) return;
     }
     const headers = { ...request.headers };
     // This front already answered (or Node did) any `Expect: 100-continue`; the body simply follows.
