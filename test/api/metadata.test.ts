@@ -56,5 +56,10 @@ describe('job metadata', () => {
     const first = await create({ run: '1' }, { idempotencyKey: 'meta-key' });
     expect((await create({ run: '1' }, { idempotencyKey: 'meta-key' })).id).toBe(first.id);
     expect(await create({ run: '2' }, { idempotencyKey: 'meta-key' })).toMatchObject({ __typename: 'ValidationError', field: 'input.idempotencyKey' });
+    // So is expiresAt: a Date must not hash as "{}" whatever its value.
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const inADay = new Date(Date.now() + 86_400_000).toISOString();
+    await create(null, { idempotencyKey: 'expiry-key', expiresAt: inAnHour });
+    expect(await create(null, { idempotencyKey: 'expiry-key', expiresAt: inADay })).toMatchObject({ __typename: 'ValidationError', field: 'input.idempotencyKey' });
   });
 });
