@@ -1,5 +1,6 @@
 import { type Scheduler, startScheduler } from './fly/scheduler/index.js';
 import type { BackgroundContext } from './background-context.js';
+import { startMaintenance } from './maintenance/maintenance.js';
 import { startWebhookDeliverer } from './webhooks/deliverer.js';
 import { startLeaseReaper } from './workers/lease-reaper.js';
 
@@ -12,7 +13,7 @@ export async function startBackgroundServices(context: BackgroundContext) {
   // A job lost on a machine makes the scheduler check that machine before it gets more work.
   const leaseReaper = startLeaseReaper(context.services, { onLost: (job, machineId) => scheduler?.reportLostMachine(machineId, job.id) });
   scheduler = await startScheduler(context);
-  const loops = { leaseReaper, scheduler, webhookDeliverer: await startWebhookDeliverer(context) };
+  const loops = { leaseReaper, scheduler, webhookDeliverer: await startWebhookDeliverer(context), maintenance: startMaintenance(context) };
   return {
     ...loops,
     async stop(): Promise<void> {

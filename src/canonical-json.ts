@@ -5,6 +5,8 @@
  * version (`worker-config.ts`) are both made with it; changing it changes stored hashes.
  */
 export function canonicalJson(value: unknown): string {
+  // A Date (expiresAt) would otherwise serialise as "{}", making two different instants the same input.
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -71,6 +71,17 @@ export interface Config {
   ingestConnectTimeoutMs: number;
   /** A URL source that sends nothing for this long is given up (`INGEST_IDLE_TIMEOUT_MS`). */
   ingestIdleTimeoutMs: number;
+  /** Default lifetime of a job (`RETENTION_S`): deleted with its files after `createdAt + this`; null keeps jobs. */
+  retentionSeconds: number | null;
+  /** How long events and webhook attempts of finished jobs are kept (`HISTORY_RETENTION_S`, default 30 days). */
+  historyRetentionSeconds: number;
+  /**
+   * Grace after an upload window closed (`ABANDONED_UPLOAD_S`, default 1 day): then an AWAITING_UPLOAD
+   * job is deleted, and a multipart upload begun this long ago that no job owns is aborted.
+   */
+  abandonedUploadSeconds: number;
+  /** Pause between passes of the maintenance loop (`MAINTENANCE_INTERVAL_MS`, default 1 minute). */
+  maintenanceIntervalMs: number;
   uploadUrlTtlSeconds: number;
   /** Preferred part size of a multipart upload (`UPLOAD_PART_BYTES`); bigger when the source needs it to fit 10,000 parts. */
   uploadPartBytes: number;
@@ -214,6 +225,10 @@ export function loadConfig(env: Env): Config {
     ingestAllowPrivate: read.boolean('INGEST_ALLOW_PRIVATE', localMode),
     ingestConnectTimeoutMs: read.integer('INGEST_CONNECT_TIMEOUT_MS', 10_000, 100, 300_000),
     ingestIdleTimeoutMs: read.integer('INGEST_IDLE_TIMEOUT_MS', 30_000, 100, 600_000),
+    retentionSeconds: read.optional('RETENTION_S') === null ? null : read.integer('RETENTION_S', 0, 1, 100 * 365 * 86_400),
+    historyRetentionSeconds: read.integer('HISTORY_RETENTION_S', 30 * 86_400, 0, 100 * 365 * 86_400),
+    abandonedUploadSeconds: read.integer('ABANDONED_UPLOAD_S', 86_400, 0, 365 * 86_400),
+    maintenanceIntervalMs: read.integer('MAINTENANCE_INTERVAL_MS', 60_000, 50, 86_400_000),
     uploadUrlTtlSeconds: read.integer('UPLOAD_URL_TTL_S', 900, 1, 7 * 86_400),
     // S3's bounds for a part: at least 5 MiB (all but the last), at most 5 GiB.
     uploadPartBytes: read.integer('UPLOAD_PART_BYTES', 16 * 1024 ** 2, 5 * 1024 ** 2, 5 * GIB),

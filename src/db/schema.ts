@@ -79,6 +79,10 @@ export const jobsTable = pgTable(
     /** Tail of ffmpeg's stderr for a failed attempt (redacted by the worker). */
     errorDetail: text('error_detail'),
     notices: jsonb('notices').$type<string[]>().notNull().default([]),
+    /** The client's own string labels (createJob `metadata`); filtered by containment (`@>`). */
+    metadata: jsonb('metadata').$type<Record<string, string>>(),
+    /** When the maintenance loop deletes the job and its files; null keeps it. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
 
     ...timestamps,
     queuedAt: timestamp('queued_at', { withTimezone: true }),
@@ -96,9 +100,60 @@ export const jobsTable = pgTable(
     uniqueIndex('jobs_idempotency_idx')
       .on(table.tenantId, table.idempotencyKey)
       .where(sql`${table.idempotencyKey} is not null`),
+    // jobs(metadata:): containment only, so jsonb_path_ops (smaller and faster than the default opclass).
+    index('jobs_metadata_idx').using('gin', table.metadata.op('jsonb_path_ops')),
+    // The maintenance loop's expiry scan.
+    index('jobs_expires_idx').on(table.expiresAt).where(sql`${table.expiresAt} is not null`),
+    // The maintenance loop's scan for abandoned uploads.
+    index('jobs_upload_expires_idx').on(table.uploadExpiresAt).where(sql`${table.status} = 'AWAITING_UPLOAD'`),
   ],
 );
 export type Job = typeof jobsTable.$inferSelect;
+
+/**
+ * One row per time a machine worked on a job: a claim (lease) from the moment it was made to the
+ * moment it ended (completed, failed, released, canceled or lost). Written by the `jobs_track_attempts`
+ * trigger (drizzle/*_job_attempts_trigger.sql) so every path that claims or ends a lease is counted.
+ * `part` is null for a whole-job attempt; a job split into parts adds one row per part's lease.
+ * `Job.usage` sums these.
+ */
+export const jobAttemptsTable = pgTable(
+  'job_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobsTable.id, { onDelete: 'cascade' }),
+    leaseId: uuid('lease_id').notNull(),
+    part: integer('part'),
+    machineId: text('machine_id'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Null while the lease is held. */
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** The job's status when the lease ended (QUEUED: released or retried). */
+    outcome: text('outcome'),
+  },
+  (table) => [uniqueIndex('job_attempts_lease_idx').on(table.jobId, table.leaseId)],
+);
+export type JobAttempt = typeof jobAttemptsTable.$inferSelect;
+
+/**
+ * A deleted job's tombstone: the job's rows are gone, its files may not be yet. The maintenance loop
+ * deletes the files of every tombstone (again after `recheckAfter`, when no URL minted before the
+ * delete can still write), then the tombstone. Not a foreign key: the job row no longer exists.
+ */
+export const jobDeletionsTable = pgTable(
+  'job_deletions',
+  {
+    jobId: uuid('job_id').primaryKey(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the files were last swept; null: not yet. */
+    sweptAt: timestamp('swept_at', { withTimezone: true }),
+    /** After this, no presigned PUT minted before the delete is valid: the last sweep is final. */
+    recheckAfter: timestamp('recheck_after', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('job_deletions_recheck_idx').on(table.recheckAfter)],
+);
 
 /** One row per rendition a job publishes, created with the job in request order. */
 export const jobOutputsTable = pgTable(

@@ -3,7 +3,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver, SafeIntResolver } from 'graphql-scalars';
 import type { GraphQLContext } from './context.js';
 import { ValidationError } from '../jobs/errors.js';
 import { decodeGlobalId, encodeGlobalId } from './global-id.js';
@@ -11,7 +11,11 @@ import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 /** Builder configuration only: plugins, scalars, root types. Types live in src/resolvers/. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  Scalars: { DateTime: { Input: Date; Output: Date | string }; SafeInt: { Input: number; Output: number } };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    SafeInt: { Input: number; Output: number };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+  };
   AuthScopes: { tenant: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
@@ -66,6 +70,10 @@ builder.addScalarType('DateTime', DateTimeResolver, {
 // Sizes in bytes: a GraphQL Int is 32-bit (2 GiB), far below the sources this service takes.
 builder.addScalarType('SafeInt', SafeIntResolver, {
   description: 'A whole number from -(2^53 - 1) to 2^53 - 1 (JavaScript\'s safe integers), a JSON number on the wire; used for sizes in bytes.',
+});
+
+builder.addScalarType('JSONObject', JSONObjectResolver, {
+  description: 'A JSON object, e.g. {"customer": "acme"}.',
 });
 
 builder.queryType({ authScopes: { tenant: true } });

@@ -3,6 +3,7 @@ import '../resolvers/enums.js';
 import '../resolvers/errors.js';
 import '../resolvers/job.js';
 import '../resolvers/job-mutations.js';
+import '../resolvers/job-lifecycle.js';
 import '../resolvers/job-subscription.js';
 import '../resolvers/upload-part-urls.js';
 import '../resolvers/webhook-delivery.js';

@@ -35,6 +35,9 @@ export interface CreateJobInput {
   webhookUrl?: string | null;
   priority?: number | null;
   idempotencyKey?: string | null;
+  /** Checked by {@link validateLifecycleInput}. */
+  metadata?: Record<string, unknown> | null;
+  expiresAt?: Date | null;
 }
 
 export interface ValidatedCreateJob {

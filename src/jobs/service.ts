@@ -11,6 +11,7 @@ import { insertJob, releaseIdempotencyKey } from './sql/insert-job.js';
 import { findJob, findJobByIdempotencyKey, type JobRecord } from './sql/read-jobs.js';
 import { pendingUploadsRefusal } from './pending-uploads.js';
 import { abortSourceUpload, completeSourceUpload, openSourceUpload, planRefusal } from './multipart-upload.js';
+import { validateLifecycleInput } from './lifecycle-input.js';
 
 /** Spacing of rendition positions; see completeJob for the renditions placed between. */
 export const RENDITION_POSITION_GAP = 10;
@@ -35,6 +36,9 @@ export async function createJob(services: JobServices, tenantId: string, input: 
   const tooManyParts =
     validated.source.multipart && validated.source.sizeBytes !== null ? planRefusal(validated.source.sizeBytes, config.uploadPartBytes) : null;
   if (tooManyParts) return tooManyParts;
+  const now = Date.now();
+  const lifecycle = validateLifecycleInput(input, { now, retentionSeconds: config.retentionSeconds });
+  if (lifecycle instanceof ValidationError) return lifecycle;
   if (validated.webhookUrl && services.checkWebhookUrl) {
     const refusal = await services.checkWebhookUrl(validated.webhookUrl);
     if (refusal) return new ValidationError(`input.webhookUrl ${refusal}`, 'input.webhookUrl');
@@ -55,7 +59,6 @@ export async function createJob(services: JobServices, tenantId: string, input: 
   if (pendingRefusal) return pendingRefusal;
 
   const id = randomUUID();
-  const now = Date.now();
   const key = sourceKey(id, validated.source.objectName);
   // An upload in parts is opened in the store now: its id is what every later call works from.
   const upload = validated.source.multipart && validated.source.sizeBytes !== null
@@ -79,6 +82,8 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       ...upload,
       // A URL source has nothing to upload: it is QUEUED at once, and a worker fetches it.
       ...(fromUrl ? { status: 'QUEUED' as const, queuedAt: new Date(now) } : {}),
+      metadata: lifecycle.metadata,
+      expiresAt: lifecycle.expiresAt,
     },
     expandRenditions(validated.spec).map((rendition, index) => ({
       // Gaps leave room for a rendition the worker substitutes (a quality that fits a small source).

@@ -64,6 +64,8 @@ const CreateJobInput = builder.inputType('CreateJobInput', {
     webhookUrl: t.string({ description: 'Receives job.completed, job.failed or job.canceled, signed per Standard Webhooks.' }),
     priority: t.int({ description: 'Higher runs first; default 0.' }),
     idempotencyKey: t.string({ description: 'The same key and input within 24 h returns the same job.' }),
+    metadata: t.field({ type: 'JSONObject', description: 'Up to 16 keys, string values, 4 KB in all; returned on Job and in webhooks.' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When the job and all its files are deleted (in the future); default createdAt + RETENTION_S.' }),
   }),
 });
 

@@ -5,6 +5,7 @@ import { ValidationError } from '../jobs/errors.js';
 import { jobUuidOf } from '../graphql/global-id.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { JobStatusEnum } from './enums.js';
+import { validateMetadata } from '../jobs/metadata.js';
 import { JobErrorRef, JobOutputRef, JobProgressRef, JobSourceRef } from './job-parts.js';
 
 export const JobRef = builder.objectRef<JobRecord>('Job');
@@ -90,6 +91,7 @@ builder.queryFields((t) => ({
       }),
       after: t.arg.string({ description: 'endCursor of the previous page.' }),
       status: t.arg({ type: [JobStatusEnum], description: 'Only jobs in one of these statuses.' }),
+      metadata: t.arg({ type: 'JSONObject', description: 'Only jobs whose metadata holds every given key and value.' }),
     },
     resolve: async (_root, args, context) => {
       const first = args.first ?? 20;
@@ -99,6 +101,7 @@ builder.queryFields((t) => ({
         limit: first + 1,
         statuses: args.status && args.status.length > 0 ? args.status : null,
         after,
+        metadata: metadataFilter(args.metadata),
       });
       const page = records.slice(0, first);
       const edges = page.map((node) => ({ node, cursor: encodeCursor(node) }));
@@ -114,6 +117,13 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+/** The jobs(metadata:) filter, checked like createJob's metadata; an empty object filters nothing. */
+function metadataFilter(value: Record<string, unknown> | null | undefined): Record<string, string> | null {
+  const checked = validateMetadata(value, 'metadata');
+  if (checked instanceof ValidationError) throw checked;
+  return checked && Object.keys(checked).length > 0 ? checked : null;
+}
 
 function encodeCursor({ job }: JobRecord): string {
   return Buffer.from(JSON.stringify([job.createdAt.toISOString(), job.id])).toString('base64url');

@@ -33,6 +33,8 @@ export interface WebhookJob {
   attempts: number;
   priority: number;
   notices: string[];
+  /** The labels given at createJob, so a receiver can route the event without a lookup. */
+  metadata: Record<string, string> | null;
   createdAt: string;
   updatedAt: string;
   queuedAt: string | null;
@@ -81,6 +83,7 @@ export async function buildWebhookPayload(
         attempts: job.attempts,
         priority: job.priority,
         notices: job.notices,
+        metadata: job.metadata ?? null,
         createdAt: job.createdAt.toISOString(),
         updatedAt: job.updatedAt.toISOString(),
         queuedAt: job.queuedAt?.toISOString() ?? null,

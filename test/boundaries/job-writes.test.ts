@@ -43,6 +43,7 @@ describe('the jobs table', () => {
     // The full list, so a new writer is a reviewed change of this test, not a surprise.
     expect(writes).toEqual([
       'src/jobs/sql/claim-job.ts: sql update',
+      'src/jobs/sql/delete-job.ts: sql delete',
       'src/jobs/sql/insert-job.ts: drizzle insert',
       'src/jobs/sql/insert-job.ts: drizzle update',
       'src/jobs/sql/lease.ts: drizzle update',

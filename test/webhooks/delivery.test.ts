@@ -18,7 +18,7 @@ describe('webhook delivery', () => {
 
   /** A job with a webhook, canceled: the quickest way to a terminal status. */
   const cancelWithWebhook = async (webhookUrl: string) => {
-    const job = await createJob(app, wavInput(4, { webhookUrl }));
+    const job = await createJob(app, wavInput(4, { webhookUrl, metadata: { order: '42' } }));
     await runMutation(app, CANCEL_JOB, job.id);
     return job.id as string;
   };
@@ -52,7 +52,7 @@ describe('webhook delivery', () => {
     const jobId = await cancelWithWebhook(`${receiver.url}/hooks?token=abc`);
     const [request] = await receiver.waitForRequests(1);
     const payload = verifier.verify(request!.body, request!.headers as Record<string, string>) as any;
-    expect(payload).toMatchObject({ type: 'job.canceled', data: { job: { id: jobId, status: 'CANCELED', error: null } } });
+    expect(payload).toMatchObject({ type: 'job.canceled', data: { job: { id: jobId, status: 'CANCELED', error: null, metadata: { order: '42' } } } });
     expect(payload.data.job.outputs).toEqual([expect.objectContaining({ name: 'mp3-128k', url: null })]);
     expect(Date.parse(payload.timestamp)).toBeGreaterThan(Date.now() - 60_000);
     expect(request!.headers['content-type']).toBe('application/json');

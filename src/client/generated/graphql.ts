@@ -28,8 +28,12 @@ export type AudioOutputInput = {
 };
 
 export type CreateJobInput = {
+  /** When the job and all its files are deleted (in the future); default createdAt + RETENTION_S. */
+  expiresAt?: string | null | undefined;
   /** The same key and input within 24 h returns the same job. */
   idempotencyKey?: string | null | undefined;
+  /** Up to 16 keys, string values, 4 KB in all; returned on Job and in webhooks. */
+  metadata?: Record<string, unknown> | null | undefined;
   /** 1 to 10. */
   outputs: Array<OutputInput>;
   /** Higher runs first; default 0. */

@@ -25,6 +25,13 @@ const CHECK_TIMEOUT_MS = 5_000;
 export interface LeaderElectionOptions {
   sql: Sql;
   logger: Logger;
+  /**
+   * Which leadership: the second key of the advisory lock ('ffly', n), so other one-at-a-time loops
+   * (e.g. maintenance) elect their own leader with this mechanism. @default 1 (the scheduler)
+   */
+  lockObject?: number;
+  /** Names the role in logs. @default 'scheduler' */
+  role?: string;
   /** How often a standby tries for the lock; the leader checks it three times as often. @default 3000 */
   intervalMs?: number;
   /**
@@ -51,6 +58,8 @@ interface Term {
 export function startLeaderElection(options: LeaderElectionOptions): LeaderElection {
   const { sql, logger } = options;
   const intervalMs = options.intervalMs ?? 3_000;
+  const lockObject = options.lockObject ?? LOCK_OBJECT;
+  const role = options.role ?? 'scheduler';
   let term: Term | null = null;
   let stopped = false;
   let pass: Promise<void> = Promise.resolve();
@@ -59,9 +68,9 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   async function step(): Promise<void> {
     if (stopped) return;
     if (term) {
-      const state = await lockState(sql, term.backendPid);
-      if (state === 'unknown') logger.warn({ backendPid: term.backendPid }, 'could not check the scheduler lock; still leading');
-      if (state === 'lost' || state === 'session-gone') await endTerm('lost the scheduler lock', state === 'lost' ? 'release' : 'abandon');
+      const state = await lockState(sql, term.backendPid, lockObject);
+      if (state === 'unknown') logger.warn({ backendPid: term.backendPid }, `could not check the ${role} lock; still leading`);
+      if (state === 'lost' || state === 'session-gone') await endTerm(`lost the ${role} lock`, state === 'lost' ? 'release' : 'abandon');
       return;
     }
     if (Date.now() - triedAt < intervalMs) return;
@@ -69,7 +78,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     const connection = await sql.reserve();
     // A failed query means a broken connection: abandoned (the pool recycles it), never released.
     const [row] = await connection<[{ acquired: boolean; pid: number }]>`
-      select pg_try_advisory_lock(${LOCK_CLASS}::int, ${LOCK_OBJECT}::int) as acquired, pg_backend_pid() as pid`;
+      select pg_try_advisory_lock(${LOCK_CLASS}::int, ${lockObject}::int) as acquired, pg_backend_pid() as pid`;
     if (!row?.acquired) return connection.release();
     const backendPid = row.pid;
     // The lock outlives a vanished leader until the server notices its session is dead: make that
@@ -77,9 +86,9 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     await connection`
       select set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false),
         set_config('tcp_keepalives_count', '3', false)`.catch((error: unknown) => logger.warn({ err: error }, 'could not shorten the keepalives of the leader session'));
-    logger.info({ backendPid }, 'this instance now leads the scheduler');
+    logger.info({ backendPid }, `this instance now leads the ${role}`);
     const controller = new AbortController();
-    const work = options.lead(controller.signal).catch((error: unknown) => logger.error({ err: error }, 'scheduler leader failed'));
+    const work = options.lead(controller.signal).catch((error: unknown) => logger.error({ err: error }, `${role} leader failed`));
     term = { connection, backendPid, controller, work };
   }
 
@@ -91,12 +100,12 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     const current = term;
     if (!current) return;
     term = null;
-    logger.info({ reason }, 'this instance no longer leads the scheduler');
+    logger.info({ reason }, `this instance no longer leads the ${role}`);
     current.controller.abort(new Error(reason));
     await current.work;
     if (connectionFate === 'abandon') return;
     if (connectionFate === 'release') return current.connection.release();
-    const unlocked = current.connection`select pg_advisory_unlock(${LOCK_CLASS}::int, ${LOCK_OBJECT}::int)`.then(
+    const unlocked = current.connection`select pg_advisory_unlock(${LOCK_CLASS}::int, ${lockObject}::int)`.then(
       () => true,
       () => false,
     );
@@ -104,7 +113,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   }
 
   const tick = (): void => {
-    pass = pass.then(step).catch((error: unknown) => logger.warn({ err: error }, 'scheduler leader election pass failed'));
+    pass = pass.then(step).catch((error: unknown) => logger.warn({ err: error }, `${role} leader election pass failed`));
   };
   // A leader that lost its session stands down before a standby is likely to have taken over, which
   // keeps any window with two leaders short (Fly leases guard each machine action meanwhile).
@@ -129,12 +138,12 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
  */
 type LockState = 'held' | 'lost' | 'session-gone' | 'unknown';
 
-function lockState(sql: Sql, backendPid: number): Promise<LockState> {
+function lockState(sql: Sql, backendPid: number, lockObject: number): Promise<LockState> {
   const check: Promise<LockState> = sql<[{ held: boolean; alive: boolean }]>`
     select
       exists (
         select 1 from pg_locks
-        where locktype = 'advisory' and classid = ${LOCK_CLASS} and objid = ${LOCK_OBJECT} and objsubid = 2
+        where locktype = 'advisory' and classid = ${LOCK_CLASS} and objid = ${lockObject} and objsubid = 2
           and pid = ${backendPid} and granted
       ) as held,
       exists (select 1 from pg_stat_activity where pid = ${backendPid}) as alive`.then(

@@ -56,12 +56,15 @@ export interface ListJobsOptions {
   statuses: JobStatus[] | null;
   /** Keyset cursor: the (createdAt, id) of the last job of the previous page. */
   after: { createdAt: Date; id: string } | null;
+  /** Only jobs whose metadata holds every one of these keys and values (`@>`, jobs_metadata_idx). */
+  metadata?: Record<string, string> | null;
 }
 
 /** Newest first, keyset-paginated (stable under concurrent inserts, unlike offsets). */
 export async function listJobs(db: Executor, options: ListJobsOptions): Promise<JobRecord[]> {
   const conditions: SQL[] = [eq(jobsTable.tenantId, options.tenantId)];
   if (options.statuses) conditions.push(inArray(jobsTable.status, options.statuses));
+  if (options.metadata) conditions.push(sql`${jobsTable.metadata} @> ${JSON.stringify(options.metadata)}::jsonb`);
   if (options.after) {
     const { createdAt, id } = options.after;
     conditions.push(
@@ -117,4 +120,17 @@ export async function readDemand(db: Executor, options: { cap: number }): Promis
     claimableJobs: counted[0]?.count ?? 0,
     busyMachineIds: new Set(busy.map((row) => row.machineId).filter((id): id is string => id !== null)),
   };
+}
+
+/**
+ * Seconds machines worked on each job (over every attempt and part, an open lease counted up to now),
+ * or no entry for a job that has not run. One query for a page of jobs.
+ */
+export async function readMachineSeconds(db: Pick<Database, 'execute'>, jobIds: string[]): Promise<Map<string, number>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await db.execute<{ job_id: string; seconds: number }>(sql`
+    select job_id, sum(extract(epoch from coalesce(ended_at, now()) - started_at))::float8 as seconds
+    from job_attempts where job_id in (${sql.join(jobIds.map((id) => sql`${id}::uuid`), sql`, `)})
+    group by job_id`);
+  return new Map(rows.map((row) => [row.job_id, Number(row.seconds)]));
 }
