@@ -7,6 +7,12 @@ const outputs = [{ audio: { format: 'MP3' as const } }];
 const limits = { maxUploadBytes: 1_000 };
 
 describe('URL sources at createJob', () => {
+  it('refuses multipart for a URL source, which the service copies itself', () => {
+    const refused = validateCreateJobInput({ source: { url: 'https://cdn.example.com/x.mp4', multipart: true }, outputs }, limits);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).field).toBe('input.source.multipart');
+  });
+
   it.each([
     ['https://cdn.example.com/media/talk.mp4?X-Amz-Signature=abc', 'talk.mp4'],
     ['https://cdn.example.com/media/my%20talk%C3%A9.wav', 'my talké.wav'],
@@ -26,6 +32,7 @@ describe('URL sources at createJob', () => {
       sizeBytes: null,
       url: 'https://cdn.example.com/x.mp4',
       objectName: 'named.mp4',
+      multipart: false,
     });
   });
 
