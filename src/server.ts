@@ -39,7 +39,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       sql: resources.database.sql,
       db: resources.database.db,
       store: resources.store,
-      authenticate: createApiKeyAuthenticator(config.apiKeys),
+      authenticate: createApiKeyAuthenticator(config.apiKeys, config.adminApiKeys),
       authThrottle: new AuthThrottle(),
       webhookSecret: resources.webhookSecret,
       signingKey,

@@ -79,10 +79,13 @@ export const jobsTable = pgTable(
   (table) => [
     check('jobs_status_check', sql`${table.status} in ('AWAITING_UPLOAD','QUEUED','RUNNING','COMPLETED','FAILED','CANCELED')`),
     index('jobs_tenant_created_idx').on(table.tenantId, table.createdAt.desc(), table.id.desc()),
-    // The claim query: queued jobs by priority then age.
+    // The claim (src/jobs/sql/claim-job.ts): the (priority, tenant) groups of queued jobs are found by
+    // skipping through this index, then a group's jobs come out of it oldest first.
     index('jobs_claim_idx')
-      .on(table.priority.desc(), table.createdAt, table.id)
+      .on(table.priority.desc(), table.tenantId, table.createdAt, table.id)
       .where(sql`${table.status} = 'QUEUED'`),
+    // TENANT_MAX_RUNNING: a tenant's running jobs, counted by the claim.
+    index('jobs_tenant_running_idx').on(table.tenantId).where(sql`${table.status} = 'RUNNING'`),
     index('jobs_lease_idx').on(table.leaseExpiresAt).where(sql`${table.status} = 'RUNNING'`),
     uniqueIndex('jobs_idempotency_idx')
       .on(table.tenantId, table.idempotencyKey)
@@ -133,6 +136,15 @@ export const jobEventsTable = pgTable(
   (table) => [index('job_events_job_idx').on(table.jobId, table.id)],
 );
 export type JobEvent = typeof jobEventsTable.$inferSelect;
+
+/**
+ * When each tenant last had a job claimed: the claim serves, among tenants with queued jobs of the
+ * top priority, the one served longest ago (fair sharing). Written by the claim in its own statement.
+ */
+export const tenantClaimsTable = pgTable('tenant_claims', {
+  tenantId: text('tenant_id').primaryKey(),
+  lastClaimedAt: timestamp('last_claimed_at', { withTimezone: true }).notNull(),
+});
 
 /** Secrets generated once and shared by every API instance (e.g. the worker credential signing key). */
 export const serverSecretsTable = pgTable('server_secrets', {

@@ -12,7 +12,7 @@ import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   Scalars: { DateTime: { Input: Date; Output: Date | string } };
-  AuthScopes: { tenant: boolean };
+  AuthScopes: { tenant: boolean; admin: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
@@ -22,7 +22,8 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     // Every request that reaches a resolver carries an authenticated viewer (the transport refuses
     // the rest), so this is a second line of defence rather than the gate.
-    authScopes: (context) => ({ tenant: typeof context.viewer?.tenantId === 'string' }),
+    // `admin` gates operator data (`machines`): ADMIN_API_KEYS, or everyone without API_KEYS.
+    authScopes: (context) => ({ tenant: typeof context.viewer?.tenantId === 'string', admin: context.viewer?.admin === true }),
   },
   errors: {
     directResult: true,

@@ -45,7 +45,7 @@ export function workerUrlTtlSeconds(leaseMs: number): number {
  */
 export async function claimForWorker(services: ProtocolServices, machineId: string | null, isOpen: () => boolean): Promise<ClaimedJob | null> {
   if (!isOpen()) return null;
-  const job = await claimNextJob(services.db, { machineId, leaseMs: services.config.leaseMs });
+  const job = await claimNextJob(services.db, { machineId, leaseMs: services.config.leaseMs, tenantMaxRunning: services.config.tenantMaxRunning });
   if (!job) return null;
   let claim: ClaimedJob | null = null;
   try {

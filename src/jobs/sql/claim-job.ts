@@ -7,21 +7,63 @@ import { notifyExpression } from './notify.js';
 import { leaseGuard, runTransition } from './transition.js';
 
 /**
- * Claims the next runnable job (priority, then age), skipping rows other claimers hold. One statement
- * (select, update, event insert and NOTIFY as CTEs) so a claim is one round trip, and its ORDER BY
- * matches jobs_claim_idx exactly (`priority DESC NULLS LAST`), so the queue is never sorted.
+ * Claims the next runnable job, fairly between tenants: the highest priority first, whoever queued
+ * it; among tenants with queued jobs of that priority, the one whose last claim is oldest (never
+ * claimed counts as oldest), so one tenant's backlog delays another tenant's job by about one claim;
+ * within the tenant, oldest first. A tenant at `tenantMaxRunning` RUNNING jobs is passed over.
+ *
+ * Why this shape (one statement, one round trip, as before):
+ * - `groups` walks the distinct (priority, tenant) pairs of QUEUED jobs by skipping through
+ *   jobs_claim_idx (a "loose index scan": one index probe per pair, not a read of every queued job).
+ * - `ranked` orders those few pairs by priority, then by the tenant's `tenant_claims.last_claimed_at`.
+ * - `next` takes, pair by pair in that order, the pair's oldest runnable job with FOR UPDATE SKIP
+ *   LOCKED, and stops at the first it gets: the lateral subquery is re-scanned per pair by a nested
+ *   loop, which keeps the order of `ranked`, and the LIMIT stops the loop, so at most one row is
+ *   locked. A pair whose jobs are all locked by concurrent claimers is passed, as SKIP LOCKED did.
+ * - `served` upserts the tenant's `last_claimed_at` in the same statement.
+ * The running count for `tenantMaxRunning` is read in the statement's snapshot: claims of one tenant
+ * racing in the same instant can each see the last free slot (bounded by the concurrent claimers).
  * The commit is asynchronous (`synchronous_commit` off for this transaction only): if PostgreSQL
  * crashed before flushing it, the job would simply still be QUEUED, and the worker's first report
  * would be refused as "lost" — safe, and it saves a disk flush on the hot path.
  */
-export async function claimNextJob(db: Pick<Database, 'execute'>, options: { machineId: string | null; leaseMs: number }): Promise<Job | null> {
+export async function claimNextJob(
+  db: Pick<Database, 'execute'>,
+  options: { machineId: string | null; leaseMs: number; tenantMaxRunning?: number | null },
+): Promise<Job | null> {
+  const cap = options.tenantMaxRunning ?? null;
   const rows = await executePrepared(db, sql`
-    with next as (
-      select id from jobs
-      where status = 'QUEUED' and run_after <= now()
-      order by priority desc nulls last, created_at, id
+    with recursive groups (priority, tenant_id) as (
+      (select priority, tenant_id from jobs where status = 'QUEUED'
+        order by priority desc, tenant_id limit 1)
+      union all
+      select following.priority, following.tenant_id from groups cross join lateral (
+        (select priority, tenant_id from jobs
+          where status = 'QUEUED' and priority = groups.priority and tenant_id > groups.tenant_id
+          order by priority desc, tenant_id limit 1)
+        union all
+        (select priority, tenant_id from jobs
+          where status = 'QUEUED' and priority < groups.priority
+          order by priority desc, tenant_id limit 1)
+        limit 1
+      ) following
+    ), ranked as materialized (
+      select groups.priority, groups.tenant_id from groups
+      left join tenant_claims on tenant_claims.tenant_id = groups.tenant_id
+      where ${cap}::int is null or (
+        select count(*) from (
+          select 1 from jobs where jobs.tenant_id = groups.tenant_id and jobs.status = 'RUNNING' limit ${cap}::int
+        ) running
+      ) < ${cap}::int
+      order by groups.priority desc, tenant_claims.last_claimed_at nulls first, groups.tenant_id
+    ), next as (
+      select job.id from ranked cross join lateral (
+        select id from jobs
+        where status = 'QUEUED' and priority = ranked.priority and tenant_id = ranked.tenant_id and run_after <= now()
+        order by priority desc, tenant_id, created_at, id
+        for update skip locked
+      ) job
       limit 1
-      for update skip locked
     ), claimed as (
       update jobs set
         status = 'RUNNING',
@@ -41,6 +83,10 @@ export async function claimNextJob(db: Pick<Database, 'execute'>, options: { mac
       from next
       where jobs.id = next.id
       returning jobs.*
+    ), served as (
+      insert into tenant_claims (tenant_id, last_claimed_at)
+      select tenant_id, clock_timestamp() from claimed
+      on conflict (tenant_id) do update set last_claimed_at = excluded.last_claimed_at
     ), event as (
       insert into job_events (job_id, type, from_status, to_status, attempt, machine_id)
       select id, 'claimed', 'QUEUED', 'RUNNING', attempts, ${options.machineId} from claimed
