@@ -4,6 +4,7 @@ import type { Config } from './config/load-config.js';
 import type { Database, Sql } from './db/client.js';
 import type { JobListener } from './db/job-listener.js';
 import type { Logger } from './logger.js';
+import type { Telemetry } from './metrics/telemetry.js';
 import type { ObjectStore } from './storage/object-store.js';
 
 /** Per-process dependencies shared by every request (the ServerContext). */
@@ -24,6 +25,8 @@ export interface Services {
   jobListener: JobListener | null;
   /** The SSRF guard for webhook URLs: the reason to refuse one, or null (see src/webhooks/url-guard.ts). */
   checkWebhookUrl(url: string): Promise<string | null>;
+  /** Where modules report events for metrics (src/metrics/); tenant-free. */
+  telemetry: Telemetry;
   /** The worker pool, once the scheduler runs (null before it starts, e.g. in tests without Fly). */
   machines: { list(): Promise<Array<{ id: string; state: string }>> } | null;
 }

@@ -22,6 +22,7 @@ export { FlyResponseShapeError } from './parse.js';
 export { FLY_RATE_LIMITS, type FlyAction, type RateLimit, type RateLimits } from './rate-limit.js';
 export type * from './types.js';
 export { MACHINE_STATES, SETTLED_STATES } from './types.js';
+export type { FlyCall, FlyCallOutcome } from './transport.js';
 export { ulid } from './ulid.js';
 export {
   buildWorkerConfig,
