@@ -84,6 +84,8 @@ export const jobsTable = pgTable(
     index('jobs_claim_idx')
       .on(table.priority.desc(), table.tenantId, table.createdAt, table.id)
       .where(sql`${table.status} = 'QUEUED'`),
+    // The claim's turn order: when each tenant last had a job started (max(started_at) per tenant).
+    index('jobs_tenant_started_idx').on(table.tenantId, table.startedAt),
     // TENANT_MAX_RUNNING: a tenant's running jobs, counted by the claim.
     index('jobs_tenant_running_idx').on(table.tenantId).where(sql`${table.status} = 'RUNNING'`),
     index('jobs_lease_idx').on(table.leaseExpiresAt).where(sql`${table.status} = 'RUNNING'`),
@@ -136,15 +138,6 @@ export const jobEventsTable = pgTable(
   (table) => [index('job_events_job_idx').on(table.jobId, table.id)],
 );
 export type JobEvent = typeof jobEventsTable.$inferSelect;
-
-/**
- * When each tenant last had a job claimed: the claim serves, among tenants with queued jobs of the
- * top priority, the one served longest ago (fair sharing). Written by the claim in its own statement.
- */
-export const tenantClaimsTable = pgTable('tenant_claims', {
-  tenantId: text('tenant_id').primaryKey(),
-  lastClaimedAt: timestamp('last_claimed_at', { withTimezone: true }).notNull(),
-});
 
 /** Secrets generated once and shared by every API instance (e.g. the worker credential signing key). */
 export const serverSecretsTable = pgTable('server_secrets', {

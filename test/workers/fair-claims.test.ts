@@ -18,7 +18,6 @@ describe('fair claims between tenants', () => {
   });
   beforeEach(async () => {
     await handle.sql`delete from jobs`;
-    await handle.sql`delete from tenant_claims`;
   });
 
   let clock = 0;
