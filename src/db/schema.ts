@@ -85,7 +85,10 @@ export const jobsTable = pgTable(
       .on(table.priority.desc(), table.tenantId, table.createdAt, table.id)
       .where(sql`${table.status} = 'QUEUED'`),
     // The claim's turn order: when each tenant last had a job started (max(started_at) per tenant).
-    index('jobs_tenant_started_idx').on(table.tenantId, table.startedAt),
+    // Only started jobs: a tenant's queued ones (started_at null) would otherwise lie in the way of the probe.
+    index('jobs_tenant_started_idx')
+      .on(table.tenantId, table.startedAt.desc())
+      .where(sql`${table.startedAt} is not null`),
     // TENANT_MAX_RUNNING: a tenant's running jobs, counted by the claim.
     index('jobs_tenant_running_idx').on(table.tenantId).where(sql`${table.status} = 'RUNNING'`),
     index('jobs_lease_idx').on(table.leaseExpiresAt).where(sql`${table.status} = 'RUNNING'`),

@@ -55,7 +55,9 @@ export async function claimNextJob(
       ) following
     ), ranked as materialized (
       select groups.priority, groups.tenant_id,
-        (select max(served.started_at) from jobs served where served.tenant_id = groups.tenant_id) as last_started_at
+        (select served.started_at from jobs served
+          where served.tenant_id = groups.tenant_id and served.started_at is not null
+          order by served.started_at desc limit 1) as last_started_at
       from groups
       where ${cap}::int is null or (
         select count(*) from (
