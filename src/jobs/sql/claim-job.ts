@@ -23,8 +23,10 @@ import { leaseGuard, runTransition } from './transition.js';
  *   that tenant, never a starvation of another.
  * - `next` takes, pair by pair in that order, the pair's oldest runnable job with FOR UPDATE SKIP
  *   LOCKED, and stops at the first it gets: the lateral subquery is re-scanned per pair by a nested
- *   loop, which keeps the order of `ranked`, and the LIMIT stops the loop, so at most one row is
- *   locked. A pair whose jobs are all locked by concurrent claimers is passed, as SKIP LOCKED did.
+ *   loop, which keeps the order of `ranked`, and the outer LIMIT stops the loop, so at most one row
+ *   is locked. The inner LIMIT 1 sits above the row locking (locked rows are skipped, not counted)
+ *   and tells the planner to walk jobs_claim_idx rather than sort the tenant's whole queue. A pair
+ *   whose jobs are all locked by concurrent claimers is passed, as SKIP LOCKED did.
  * Claims in flight at the same instant rank tenants from the same snapshot, so they may all serve
  * the same tenant (different jobs); the next claims see those starts and turn to the others. The
  * running count for `tenantMaxRunning` is read in that snapshot too: claims of one tenant racing in
@@ -70,6 +72,7 @@ export async function claimNextJob(
         select id from jobs
         where status = 'QUEUED' and priority = ranked.priority and tenant_id = ranked.tenant_id and run_after <= now()
         order by priority desc, tenant_id, created_at, id
+        limit 1
         for update skip locked
       ) job
       limit 1
