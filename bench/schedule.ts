@@ -6,10 +6,11 @@
  *    (create 5 s, start 300 ms) whose machines run the real transcoder: with a stopped machine to
  *    start, and with none (a create). A proxy in front of the emulator counts the Fly API calls.
  * 2. enqueue → claim with a warm worker long-polling `/worker/v1/claim` (simulated over HTTP).
- * 3. claims per second from `claimNextJob` with many queued jobs and N concurrent claimers, beside
- *    a prototype of the change proposed for it (docs/BENCHMARKS.md).
+ * 3. claims per second from `claimNextJob` with many queued jobs (of one tenant, and spread over
+ *    several) and N concurrent claimers, beside the claim as it was before fair sharing
+ *    (docs/BENCHMARKS.md), in the same run.
  *
- * `BENCH_ONLY=latency` runs part 2 alone.
+ * `BENCH_ONLY=latency` runs part 2 alone; `BENCH_ONLY=throughput` part 3 alone.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { JOB_CHANNEL } from '../src/db/job-notifications.js';
 import { jobUuidOf } from '../src/graphql/global-id.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
+import { executePrepared } from '../src/db/prepared.js';
 import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
 import { createFlyEmulator, localTranscoderCommand } from '../emulator/src/index.js';
 import { silentLogger } from '../src/logger.js';
@@ -38,8 +40,11 @@ import { graphql, percentile } from './support.js';
 const COLD_RUNS = 2;
 const WARM_RUNS = 5;
 const LATENCY_SAMPLES = 300;
-const QUEUED_JOBS = 5_000;
+/** `BENCH_QUEUED_JOBS` shortens part 3 on a busy machine (the claim costs the same at any depth). */
+const QUEUED_JOBS = Number(process.env.BENCH_QUEUED_JOBS ?? 5_000);
 const CLAIMER_COUNTS = [1, 4, 8, 16];
+/** Queued jobs spread round-robin over this many tenants (1: the whole queue is one tenant's). */
+const TENANT_COUNTS = [1, 20];
 const LIST_ROUTE = 'GET /v1/apps/ffly-worker/machines';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,10 +61,10 @@ async function main(): Promise<void> {
     console.log(describeMachine());
     // BENCH_ONLY=latency runs only part 2 (about 20 s), e.g. to re-measure the enqueue path.
     const only = process.env.BENCH_ONLY;
-    const scheduling = only === 'latency' ? null : await benchScheduling(dataDir);
+    const scheduling = only === undefined ? await benchScheduling(dataDir) : null;
     // Same DATA_DIR (same embedded database), scheduling paused: only the benchmark's worker claims.
     const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', MAX_MACHINES: '0', LEASE_MS: '3600000', LOG_LEVEL: 'silent' }), silentLogger());
-    const latency = await benchEnqueueToClaim(server).finally(() => server.stop());
+    const latency = only === 'throughput' ? (await createTemplateJob(server).finally(() => server.stop()), null) : await benchEnqueueToClaim(server).finally(() => server.stop());
     const throughput = only === 'latency' ? null : await benchClaimThroughput(dataDir);
     console.log(JSON.stringify({ scheduling, latency, throughput }, null, 2));
   } finally {
@@ -255,11 +260,13 @@ async function createTemplateJob(server: RunningServer): Promise<string> {
   return jobUuidOf(createJob.id)!;
 }
 
-async function cloneJobs(sql: RunningServer['services']['sql'], count: number, status: 'AWAITING_UPLOAD' | 'QUEUED', templateId: string): Promise<string[]> {
+/** Copies of the template job; with `tenants` > 1, spread round-robin over that many tenants. */
+async function cloneJobs(sql: RunningServer['services']['sql'], count: number, status: 'AWAITING_UPLOAD' | 'QUEUED', templateId: string, tenants = 1): Promise<string[]> {
   const rows = await sql`
     insert into jobs (tenant_id, status, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, queued_at)
-    select tenant_id, ${status}, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, now()
-    from jobs, generate_series(1, ${count}) where id = ${templateId}
+    select case when ${tenants}::int = 1 then tenant_id else 'bench-' || (n % ${tenants}::int) end,
+      ${status}, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, now()
+    from jobs, generate_series(1, ${count}) as n where id = ${templateId}
     returning id`;
   return rows.map((row) => row.id as string);
 }
@@ -276,27 +283,37 @@ async function benchClaimThroughput(dataDir: string) {
   const postgres = await startEmbeddedPostgres({ directory: path.join(dataDir, 'postgres'), logger: silentLogger() });
   const admin = connectDatabase(postgres.url);
   const listening = await admin.sql.listen(JOB_CHANNEL, () => {});
-  const [template] = await admin.sql`select id from jobs where status = 'COMPLETED' limit 1`;
-  const results: Array<{ claim: string; claimers: number; claimsPerSecond: number }> = [];
+  // Any job the API created (part 2's are COMPLETED or still AWAITING_UPLOAD; part 2 alone leaves only its template).
+  const [template] = await admin.sql`select id from jobs where status not in ('QUEUED', 'RUNNING') order by created_at limit 1`;
+  const results: Array<{ claim: string; tenants: number; claimers: number; claimsPerSecond: number }> = [];
+  const claims: Array<[string, Claim]> = [['claimNextJob', claimNextJob], ['beforeFairSharing', claimBeforeFairSharing]];
   try {
-    for (const [name, claim] of [['claimNextJob', claimNextJob], ['proposed', proposedClaim]] as Array<[string, Claim]>) {
+    // Interleaved (each claimer count runs both claims back to back), so a burst of other load on
+    // the shared machine hits both sides alike.
+    for (const tenants of TENANT_COUNTS) {
       for (const claimers of CLAIMER_COUNTS) {
-        await admin.sql`delete from jobs where status in ('QUEUED', 'RUNNING')`;
-        await cloneJobs(admin.sql, QUEUED_JOBS, 'QUEUED', template!.id as string);
-        await admin.sql`vacuum analyze jobs`;
-        const database = connectDatabase(postgres.url, { max: claimers, applicationName: 'ffly-bench' });
-        let claimed = 0;
-        const startedAt = performance.now();
-        await Promise.all(
-          Array.from({ length: claimers }, async (_, index) => {
-            while (await claim(database.db, { machineId: `bench-${index}`, leaseMs: 3_600_000 })) claimed += 1;
-          }),
-        );
-        results.push({ claim: name, claimers, claimsPerSecond: Math.round(claimed / ((performance.now() - startedAt) / 1000)) });
-        await database.close();
+        for (const [name, claim] of claims) {
+          await admin.sql`delete from jobs where status in ('QUEUED', 'RUNNING')`;
+          await cloneJobs(admin.sql, QUEUED_JOBS, 'QUEUED', template!.id as string, tenants);
+          // The claim before fair sharing read its order off the index it had then: give it back for its run.
+          if (claim === claimBeforeFairSharing) await admin.sql`create index if not exists jobs_claim_before_idx on jobs (priority desc nulls last, created_at, id) where status = 'QUEUED'`;
+          else await admin.sql`drop index if exists jobs_claim_before_idx`;
+          await admin.sql`vacuum analyze jobs`;
+          const database = connectDatabase(postgres.url, { max: claimers, applicationName: 'ffly-bench' });
+          let claimed = 0;
+          const startedAt = performance.now();
+          await Promise.all(
+            Array.from({ length: claimers }, async (_, index) => {
+              while (await claim(database.db, { machineId: `bench-${index}`, leaseMs: 3_600_000 })) claimed += 1;
+            }),
+          );
+          results.push({ claim: name, tenants, claimers, claimsPerSecond: Math.round(claimed / ((performance.now() - startedAt) / 1000)) });
+          await database.close();
+        }
       }
     }
   } finally {
+    await admin.sql`drop index if exists jobs_claim_before_idx`.catch(() => undefined);
     await listening.unlisten();
     await admin.close();
     await postgres.stop();
@@ -305,14 +322,11 @@ async function benchClaimThroughput(dataDir: string) {
 }
 
 /**
- * A prototype of the change proposed for `claimNextJob`, used nowhere but here: the ORDER BY matches
- * `jobs_claim_idx` (`priority DESC NULLS LAST`), so the index yields the next job instead of a sort of
- * every queued one; the claim, its event and its NOTIFY are one statement (one round trip, not five);
- * and the claim commits asynchronously (a claim lost in a crash leaves the job QUEUED; the worker's
- * next report finds its lease gone and it lets go).
+ * `claimNextJob` as it was before fair sharing (issue 16), used nowhere but here: priority then age
+ * over every tenant's jobs, whatever the tenant. Run as a prepared statement, as the claim is.
  */
-async function proposedClaim(db: Database, options: { machineId: string; leaseMs: number }): Promise<unknown> {
-  const rows = await db.execute(rawSql`
+async function claimBeforeFairSharing(db: Database, options: { machineId: string; leaseMs: number }): Promise<unknown> {
+  const rows = await executePrepared(db, rawSql`
     with next as (
       select id from jobs where status = 'QUEUED' and run_after <= now()
       order by priority desc nulls last, created_at, id limit 1 for update skip locked

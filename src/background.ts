@@ -12,7 +12,8 @@ export async function startBackgroundServices(context: BackgroundContext) {
   let scheduler: Scheduler | undefined;
   // A job lost on a machine makes the scheduler check that machine before it gets more work.
   const leaseReaper = startLeaseReaper(context.services, { onLost: (job, machineId) => scheduler?.reportLostMachine(machineId, job.id) });
-  scheduler = await startScheduler(context);
+  // The Fly client stays free of metrics: it only reports each call to the hook it is given.
+  scheduler = await startScheduler(context, { client: { onCall: (call) => context.services.telemetry.flyCall(call) } });
   const loops = { leaseReaper, scheduler, webhookDeliverer: await startWebhookDeliverer(context), maintenance: startMaintenance(context) };
   return {
     ...loops,

@@ -4,6 +4,7 @@ import type { Config } from './config/load-config.js';
 import type { Database, Sql } from './db/client.js';
 import type { JobListener } from './db/job-listener.js';
 import type { Logger } from './logger.js';
+import type { Telemetry } from './metrics/telemetry.js';
 import type { ObjectStore } from './storage/object-store.js';
 
 /** Per-process dependencies shared by every request (the ServerContext). */
@@ -26,6 +27,8 @@ export interface Services {
   checkWebhookUrl(url: string): Promise<string | null>;
   /** The same address rules for source URLs, under INGEST_ALLOW_PRIVATE (see src/webhooks/url-guard.ts). */
   checkSourceUrl(url: string): Promise<string | null>;
+  /** Where modules report events for metrics (src/metrics/); tenant-free. */
+  telemetry: Telemetry;
   /** The worker pool, once the scheduler runs (null before it starts, e.g. in tests without Fly). */
   machines: { list(): Promise<Array<{ id: string; state: string }>> } | null;
 }

@@ -4,6 +4,8 @@ import { bearerToken } from './bearer.js';
 /** Who is calling: every API key is its own tenant. */
 export interface Viewer {
   tenantId: string;
+  /** May see operator data (`machines`): a key in `ADMIN_API_KEYS`, or anyone when `API_KEYS` is unset. */
+  admin: boolean;
 }
 
 export type AuthResult = { ok: true; viewer: Viewer } | { ok: false; message: string };
@@ -13,13 +15,16 @@ export const LOCAL_TENANT = 'local';
 
 /**
  * Checks an `Authorization` value against the configured keys. The tenant id is a digest of the key,
- * so no key is stored in the database; compare digests in constant time.
+ * so no key is stored in the database; compare digests in constant time. Admin keys are keys too
+ * (each its own tenant), whether or not `API_KEYS` also lists them.
  */
-export function createApiKeyAuthenticator(apiKeys: string[] | null) {
-  const digests = apiKeys?.map((key) => ({ digest: digest(key), tenantId: tenantIdForKey(key) })) ?? null;
+export function createApiKeyAuthenticator(apiKeys: string[] | null, adminKeys: string[] | null = null) {
+  const admins = new Set(adminKeys ?? []);
+  const keys = apiKeys === null ? null : [...new Set([...apiKeys, ...admins])];
+  const digests = keys?.map((key) => ({ digest: digest(key), viewer: { tenantId: tenantIdForKey(key), admin: admins.has(key) } })) ?? null;
 
   return function authenticate(authorization: string | null | undefined): AuthResult {
-    if (digests === null) return { ok: true, viewer: { tenantId: LOCAL_TENANT } };
+    if (digests === null) return { ok: true, viewer: { tenantId: LOCAL_TENANT, admin: true } };
     if (authorization === null || authorization === undefined || authorization === '') {
       return { ok: false, message: 'Missing API key: send "Authorization: Bearer <key>"' };
     }
@@ -27,9 +32,9 @@ export function createApiKeyAuthenticator(apiKeys: string[] | null) {
     if (key === null) return { ok: false, message: 'Malformed Authorization header: expected "Bearer <key>"' };
     const candidate = digest(key);
     // Check every key (no early exit) so timing does not tell how many keys there are or which matched.
-    let found: string | null = null;
-    for (const entry of digests) if (timingSafeEqual(entry.digest, candidate)) found = entry.tenantId;
-    return found === null ? { ok: false, message: 'Invalid API key' } : { ok: true, viewer: { tenantId: found } };
+    let found: Viewer | null = null;
+    for (const entry of digests) if (timingSafeEqual(entry.digest, candidate)) found = entry.viewer;
+    return found === null ? { ok: false, message: 'Invalid API key' } : { ok: true, viewer: found };
   };
 }
 

@@ -52,6 +52,12 @@ export interface Config {
   apiKeys: string[] | null;
   /** Browser origins granted CORS (`CORS_ORIGINS`); empty: same origin only. */
   corsOrigins: string[];
+  /** Most jobs one tenant may have RUNNING at once (`TENANT_MAX_RUNNING`); null: no cap. */
+  tenantMaxRunning: number | null;
+  /** Keys that may also see operator data (`ADMIN_API_KEYS`), each a tenant too; null: unset. */
+  adminApiKeys: string[] | null;
+  /** Port of the Prometheus metrics listener (`METRICS_PORT`, bound to `host`); null: none. */
+  metricsPort: number | null;
   /** Most jobs one tenant may have AWAITING_UPLOAD at once (`MAX_PENDING_UPLOADS`). */
   maxPendingUploads: number;
   /** Running on Fly (`FLY_APP_NAME` set): Fly's proxy sets `Fly-Client-IP`, the client's real address. */
@@ -138,6 +144,12 @@ export function loadConfig(env: Env): Config {
     problems.push(`API_KEYS: must be set when HOST (${host}) is not a loopback address; without keys anyone who reaches the server could use it`);
   }
 
+  const adminApiKeys = read.list('ADMIN_API_KEYS');
+  if (adminApiKeys !== null) {
+    if (apiKeys === null) problems.push('ADMIN_API_KEYS: only means something with API_KEYS set (without API_KEYS everyone sees operator data)');
+    if (adminApiKeys.some((key) => key.length < 16 || /\s/.test(key))) problems.push('ADMIN_API_KEYS: every key must be at least 16 characters with no spaces');
+  }
+
   const corsOrigins = (read.list('CORS_ORIGINS') ?? []).map((origin) => {
     const parsed = URL.canParse(origin) ? new URL(origin) : null;
     if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) {
@@ -214,6 +226,9 @@ export function loadConfig(env: Env): Config {
     workerIdleMs: read.integer('WORKER_IDLE_MS', 10_000, 0, 86_400_000),
     apiKeys,
     corsOrigins,
+    tenantMaxRunning: read.optional('TENANT_MAX_RUNNING') === null ? null : read.integer('TENANT_MAX_RUNNING', 1, 1, 1_000_000),
+    adminApiKeys,
+    metricsPort: read.optional('METRICS_PORT') === null ? null : read.integer('METRICS_PORT', 0, 0, 65_535),
     maxPendingUploads: read.integer('MAX_PENDING_UPLOADS', 100, 1, 1_000_000),
     behindFlyProxy: read.optional('FLY_APP_NAME') !== null,
     webhookSecret,

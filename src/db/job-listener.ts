@@ -1,5 +1,6 @@
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import { JOB_CHANNEL, JOB_ROUTING_KEY, jobChangeOf, jobTopic, type JobChange } from './job-notifications.js';
+import type { ListenHealth } from './listen-connection.js';
 import { createPostgresEventTarget, type PostgresEventTargetOptions } from './pubsub.js';
 import type { Job } from './schema.js';
 
@@ -24,6 +25,8 @@ export interface JobListener {
    * they notify inside their own transaction (`notifyJobChanged`), so none is ever merged away.
    */
   announce(job: Pick<Job, 'id' | 'version' | 'status'>): void;
+  /** The LISTEN session's health, for metrics. */
+  health(): ListenHealth;
   /** Runs `callback` when the listener closes (a subscription ends then); returns the unregistering function. */
   onClose(callback: () => void): () => void;
   /** Sends the progress still held back, ends what registered with `onClose`, stops listening. */
@@ -54,6 +57,7 @@ export async function startJobListener(options: JobListenerOptions): Promise<Job
     pubsub,
     watch: (jobId, listener) => listen(jobTopic(jobId), listener),
     watchAll: (listener) => listen(JOB_ROUTING_KEY, listener),
+    health: () => eventTarget.health(),
     announce: (job) => pubsub.publish(JOB_ROUTING_KEY, job.id, jobChangeOf(job)),
     onClose(callback) {
       closers.add(callback);

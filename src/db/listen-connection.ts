@@ -23,7 +23,18 @@ export interface ListenConnectionOptions {
   applicationName?: string;
 }
 
+/** How the LISTEN session is doing, for metrics: read when scraped. */
+export interface ListenHealth {
+  /** A session is open (false while a lost one is being replaced). */
+  connected: boolean;
+  /** Sessions replaced after a loss since start. */
+  reconnects: number;
+  /** When the last payload (an event or a heartbeat) arrived, epoch ms. */
+  lastReceivedAt: number;
+}
+
 export interface ListenConnection {
+  health(): ListenHealth;
   close(): Promise<void>;
 }
 
@@ -48,6 +59,7 @@ export async function openListenConnection(options: ListenConnectionOptions): Pr
   let current: Sql | null = null;
   let closed = false;
   let lastReceivedAt = Date.now();
+  let reconnects = 0;
 
   /** A dedicated client per session: ending it is the only way to drop a half-open socket. */
   async function listen(): Promise<Sql> {
@@ -93,6 +105,7 @@ export async function openListenConnection(options: ListenConnectionOptions): Pr
         const sql = await listen();
         if (closed) return void sql.end({ timeout: 0 });
         current = sql;
+        reconnects += 1;
         lastReceivedAt = Date.now();
         logger.info({ channel, attempt }, 'LISTEN session re-established; resynchronising subscribers');
         return options.onResync();
@@ -134,6 +147,7 @@ export async function openListenConnection(options: ListenConnectionOptions): Pr
   current = await listen();
   schedule();
   return {
+    health: () => ({ connected: current !== null, reconnects, lastReceivedAt }),
     async close() {
       // A reconnect under way sees `closed` and ends the session it opens.
       closed = true;

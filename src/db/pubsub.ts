@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Sql } from './client.js';
-import { openListenConnection } from './listen-connection.js';
+import { openListenConnection, type ListenHealth } from './listen-connection.js';
 import { decodeBatch, encodeBatch, type NotificationEvent } from './notification-batch.js';
 import { createNotificationOutbox } from './notification-outbox.js';
 
@@ -28,6 +28,8 @@ type Listener = EventListenerOrEventListenerObject;
 
 /** An EventTarget for yoga's `createPubSub({ eventTarget })` whose events cross every API instance. */
 export interface PostgresEventTarget extends EventTarget {
+  /** The LISTEN session's health (see {@link ListenHealth}). */
+  health(): ListenHealth;
   /** Sends what is still held back, then stops listening. Listeners stay registered (and silent). */
   close(): Promise<void>;
 }
@@ -119,6 +121,7 @@ export async function createPostgresEventTarget(options: PostgresEventTargetOpti
       registered.delete(listener);
       if (registered.size === 0) listeners.delete(topic);
     },
+    health: () => connection.health(),
     dispatchEvent(event: Event) {
       outbox.add(event.type, (event as CustomEvent).detail);
       return true;

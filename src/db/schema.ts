@@ -92,10 +92,18 @@ export const jobsTable = pgTable(
   (table) => [
     check('jobs_status_check', sql`${table.status} in ('AWAITING_UPLOAD','QUEUED','RUNNING','COMPLETED','FAILED','CANCELED')`),
     index('jobs_tenant_created_idx').on(table.tenantId, table.createdAt.desc(), table.id.desc()),
-    // The claim query: queued jobs by priority then age.
+    // The claim (src/jobs/sql/claim-job.ts): the (priority, tenant) groups of queued jobs are found by
+    // skipping through this index, then a group's jobs come out of it oldest first.
     index('jobs_claim_idx')
-      .on(table.priority.desc(), table.createdAt, table.id)
+      .on(table.priority.desc(), table.tenantId, table.createdAt, table.id)
       .where(sql`${table.status} = 'QUEUED'`),
+    // The claim's turn order: when each tenant last had a job started (max(started_at) per tenant).
+    // Only started jobs: a tenant's queued ones (started_at null) would otherwise lie in the way of the probe.
+    index('jobs_tenant_started_idx')
+      .on(table.tenantId, table.startedAt.desc())
+      .where(sql`${table.startedAt} is not null`),
+    // TENANT_MAX_RUNNING: a tenant's running jobs, counted by the claim.
+    index('jobs_tenant_running_idx').on(table.tenantId).where(sql`${table.status} = 'RUNNING'`),
     index('jobs_lease_idx').on(table.leaseExpiresAt).where(sql`${table.status} = 'RUNNING'`),
     uniqueIndex('jobs_idempotency_idx')
       .on(table.tenantId, table.idempotencyKey)

@@ -12,7 +12,7 @@ import { formatDuration } from '../../protocol/fly-duration.js';
 import { createLeaseCalls } from './leases.js';
 import { parseEvents, parseMachine, parseMachines, parseStartResult } from './parse.js';
 import { FLY_RATE_LIMITS, RateLimiter, type RateLimits } from '../../protocol/fly-rate-limits.js';
-import { createTransport } from './transport.js';
+import { createTransport, type FlyCall } from './transport.js';
 import type { Machine } from '../../protocol/fly-machines.js';
 import { waitForState } from './wait-for-state.js';
 
@@ -40,6 +40,8 @@ export interface FlyClientOptions {
   notFoundGraceMs?: number;
   /** How a create with an unknown outcome looks for the machine. @default { lookups: 3, intervalMs: 1000 } */
   createReconcile?: Partial<CreateReconcileOptions>;
+  /** Told of every HTTP attempt's outcome (the composition root counts them in metrics); must not throw. */
+  onCall?: (call: FlyCall) => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     backoff,
     maxAttempts,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    onCall: options.onCall,
   });
 
   const createdAt = new Map<string, number>();

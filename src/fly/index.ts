@@ -24,6 +24,7 @@ export { FLY_RATE_LIMITS, type FlyAction, type RateLimit, type RateLimits } from
 export type * from '../../protocol/fly-machines.js';
 export { MACHINE_STATES, SETTLED_STATES } from '../../protocol/fly-machines.js';
 export { ulid } from '../../protocol/ulid.js';
+export type { FlyCall, FlyCallOutcome } from './transport.js';
 export {
   buildWorkerConfig,
   POOL_METADATA_KEY,

@@ -44,6 +44,19 @@ export interface FlyResponse {
   requestId: string | undefined;
 }
 
+/** How one HTTP attempt to the Machines API ended (retries are separate attempts). */
+export type FlyCallOutcome = 'ok' | 'not_found' | 'rate_limited' | 'client_error' | 'server_error' | 'network_error';
+
+/** What an observer hears of each attempt: no path, no machine id, nothing secret. */
+export interface FlyCall {
+  action: FlyAction;
+  method: FlyRequest['method'];
+  outcome: FlyCallOutcome;
+  /** The HTTP status; null when no response arrived. */
+  status: number | null;
+  durationMs: number;
+}
+
 export interface TransportOptions {
   baseUrl: string;
   token: string;
@@ -54,6 +67,8 @@ export interface TransportOptions {
   backoff: BackoffOptions;
   maxAttempts: number;
   requestTimeoutMs: number;
+  /** Told of every attempt's outcome (e.g. to count them in metrics); must not throw. */
+  onCall?: (call: FlyCall) => void;
 }
 
 export type Transport = (request: FlyRequest) => Promise<FlyResponse>;
@@ -91,11 +106,27 @@ export function createTransport(options: TransportOptions): Transport {
     throw new FlyApiError({ status: response.status, method: request.method, path: request.path, requestId, body, retryAfterMs: retryAfter });
   }
 
+  /** {@link attempt}, with its outcome reported to `onCall`. */
+  async function observedAttempt(request: FlyRequest): Promise<FlyResponse> {
+    if (!options.onCall) return attempt(request);
+    const startedAt = performance.now();
+    const report = (status: number | null) =>
+      options.onCall?.({ action: request.action, method: request.method, outcome: outcomeOf(status), status, durationMs: performance.now() - startedAt });
+    try {
+      const response = await attempt(request);
+      report(response.status);
+      return response;
+    } catch (error) {
+      report(error instanceof FlyApiError ? error.status : null);
+      throw error;
+    }
+  }
+
   return async function send(request) {
     for (let attemptIndex = 0; ; attemptIndex += 1) {
       await options.rateLimiter?.acquire(request.action, request.machineId ?? options.appName, request.signal);
       try {
-        return await attempt(request);
+        return await observedAttempt(request);
       } catch (caught) {
         if (request.signal?.aborted) throw request.signal.reason;
         const error = caught instanceof FlyApiError ? caught : new FlyNetworkError(request.method, request.path, caught);
@@ -109,6 +140,14 @@ export function createTransport(options: TransportOptions): Transport {
       }
     }
   };
+}
+
+function outcomeOf(status: number | null): FlyCallOutcome {
+  if (status === null) return 'network_error';
+  if (status < 400) return 'ok';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limited';
+  return status >= 500 ? 'server_error' : 'client_error';
 }
 
 /** Milliseconds to wait before the next attempt, or undefined when the error is final. */

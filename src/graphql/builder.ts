@@ -16,7 +16,7 @@ export const builder = new SchemaBuilder<{
     SafeInt: { Input: number; Output: number };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
-  AuthScopes: { tenant: boolean };
+  AuthScopes: { tenant: boolean; admin: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
@@ -26,7 +26,8 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     // Every request that reaches a resolver carries an authenticated viewer (the transport refuses
     // the rest), so this is a second line of defence rather than the gate.
-    authScopes: (context) => ({ tenant: typeof context.viewer?.tenantId === 'string' }),
+    // `admin` gates operator data (`machines`): ADMIN_API_KEYS, or everyone without API_KEYS.
+    authScopes: (context) => ({ tenant: typeof context.viewer?.tenantId === 'string', admin: context.viewer?.admin === true }),
   },
   errors: {
     directResult: true,

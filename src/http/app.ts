@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import type { Services } from '../services.js';
 import { untrustedHostReason } from './browser-guard.js';
+import { operationTypeOf } from '../metrics/graphql-operation.js';
 import { clientErrorStatus } from './client-errors.js';
 import { plainHttpRefusal } from './https-only.js';
 import { attachWebSocketTransport } from './websocket.js';
@@ -39,6 +40,12 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
   const prefixRoutes = Object.entries(routes).filter(([key]) => key !== '/' && key.endsWith('/'));
 
   const server = createServer((request, response) => {
+    // Timed under the route's pattern (never the path: it carries job ids), set once it is known.
+    const timing = { route: 'refused', startedAt: performance.now() };
+    response.once('close', () => {
+      const operation = timing.route === yoga.graphqlEndpoint ? operationTypeOf(request) : '';
+      services.telemetry.httpRequest({ route: timing.route, operation, status: response.statusCode, seconds: (performance.now() - timing.startedAt) / 1000 });
+    });
     const refusal = untrustedHostReason(request, services.config);
     if (refusal) return sendJson(response, 403, { error: refusal });
     const pathname = URL.parse(request.url ?? '/', 'http://localhost')?.pathname;
@@ -47,10 +54,13 @@ export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes:
     if (httpRefusal) return sendJson(response, 403, { error: httpRefusal });
     // GraphQL is the hot path: it goes straight to yoga.
     if (pathname === yoga.graphqlEndpoint) {
+      timing.route = pathname;
       if (request.headers.accept?.includes('text/event-stream')) trackEventStream(response);
       return void yoga(request, response);
     }
-    const route = routes[pathname] ?? prefixRoutes.find(([key]) => pathname.startsWith(key))?.[1];
+    const routeKey = routes[pathname] ? pathname : prefixRoutes.find(([key]) => pathname.startsWith(key))?.[0];
+    const route = routeKey === undefined ? undefined : routes[routeKey];
+    timing.route = routeKey ?? 'unmatched';
     if (route) {
       Promise.resolve(route(request, response)).catch((error: unknown) => {
         // A client's mistake (a malformed escape, a bad body) is its 4xx and one short line, no stack.

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Services } from '../services.js';
+import { useOperationTypeRecorder } from '../metrics/graphql-operation.js';
 import { corsOptions } from './browser-guard.js';
 import { useRequestGuard } from './request-guard.js';
 import { renderOfflineGraphiQL } from './graphiql.js';
@@ -52,6 +53,7 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
         blockFieldSuggestion: { enabled: false },
       }),
       useFieldSuggestionsForKnownCallers(services.authenticate),
+      useOperationTypeRecorder(),
     ],
     context: ({ request, connectionParams, req }): GraphQLContext => {
       // HTTP and SSE carry the key in the Authorization header; WebSocket in connection_init's payload.

@@ -21,7 +21,7 @@ import { recordProgress, touchLease, type Lease, type LeaseOutcome, type Progres
 import { loadJobRecord } from './sql/read-jobs.js';
 import { releaseJob } from './sql/release-job.js';
 
-type ProtocolServices = Pick<Services, 'db' | 'store' | 'config' | 'signingKey' | 'jobListener'>;
+type ProtocolServices = Pick<Services, 'db' | 'store' | 'config' | 'signingKey' | 'jobListener' | 'telemetry'>;
 
 /** A worker's mistake in a call (a bad path, an output that is not in the store): a 4xx. */
 export class WorkerCallError extends Error {
@@ -46,8 +46,9 @@ export function workerUrlTtlSeconds(leaseMs: number): number {
  */
 export async function claimForWorker(services: ProtocolServices, machineId: string | null, isOpen: () => boolean): Promise<ClaimedJob | null> {
   if (!isOpen()) return null;
-  const job = await claimNextJob(services.db, { machineId, leaseMs: services.config.leaseMs });
+  const job = await claimNextJob(services.db, { machineId, leaseMs: services.config.leaseMs, tenantMaxRunning: services.config.tenantMaxRunning });
   if (!job) return null;
+  services.telemetry.jobClaimed(job);
   let claim: ClaimedJob | null = null;
   try {
     claim = isOpen() ? await describeClaim(services, job) : null;
@@ -95,6 +96,7 @@ export async function reportProgress(services: ProtocolServices, lease: Lease, r
   // Not inside the update: every notifying commit takes a cluster-wide lock. The listener
   // coalesces progress (per job, and across jobs into one commit) after it is committed.
   if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
+  if (outcome.kind === 'ok') services.telemetry.progressReported(report.speed);
   return outcome;
 }
 
@@ -197,17 +199,26 @@ export async function completeForWorker(services: ProtocolServices, lease: Lease
       detail: null,
     });
   }
-  return completeJob(services.db, lease, {
-    outputs,
-    notices: report.notices,
-    sourceDurationSeconds: report.sourceDurationSeconds,
-    specOutputNames: record.job.spec.outputs.map((output) => output.name),
-  });
+  return observeFinish(
+    services,
+    await completeJob(services.db, lease, {
+      outputs,
+      notices: report.notices,
+      sourceDurationSeconds: report.sourceDurationSeconds,
+      specOutputNames: record.job.spec.outputs.map((output) => output.name),
+    }),
+  );
 }
 
 /** A failure report: requeued when the code is retryable and attempts remain, else FAILED. */
-export function failForWorker(services: ProtocolServices, lease: Lease, failure: Failure): Promise<LeaseOutcome> {
-  return failJob(services.db, lease, failure, { maxAttempts: services.config.maxAttempts, retryBaseMs: services.config.retryBaseMs });
+export async function failForWorker(services: ProtocolServices, lease: Lease, failure: Failure): Promise<LeaseOutcome> {
+  return observeFinish(services, await failJob(services.db, lease, failure, { maxAttempts: services.config.maxAttempts, retryBaseMs: services.config.retryBaseMs }));
+}
+
+/** Counts a job its worker brought to a terminal status (a retry, still QUEUED, is not one). */
+function observeFinish(services: ProtocolServices, outcome: LeaseOutcome): LeaseOutcome {
+  if (outcome.kind === 'ok' && (outcome.job.status === 'COMPLETED' || outcome.job.status === 'FAILED')) services.telemetry.jobFinished(outcome.job);
+  return outcome;
 }
 
 /** The worker hands its job back (shutdown): QUEUED again, the attempt not counted. */

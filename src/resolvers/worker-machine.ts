@@ -16,7 +16,8 @@ export const WorkerMachineRef = builder.objectRef<WorkerMachineShape>('WorkerMac
 builder.queryField('machines', (t) =>
   t.field({
     type: [WorkerMachineRef],
-    description: 'The worker pool as the scheduler sees it.',
+    description: 'The worker pool as the scheduler sees it. Operator data: with API_KEYS set, only keys in ADMIN_API_KEYS may read it.',
+    authScopes: { admin: true },
     resolve: (_root, _args, context) => context.services.machines?.list() ?? [],
   }),
 );

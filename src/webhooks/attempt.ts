@@ -2,6 +2,7 @@ import type { Database } from '../db/client.js';
 import type { WebhookDelivery } from '../db/schema.js';
 import type { OutputUrlContext } from '../jobs/output-urls.js';
 import type { Logger } from '../logger.js';
+import type { WebhookOutcome } from '../metrics/telemetry.js';
 import { loadJobRecord } from '../jobs/reader.js';
 import { finishAttempt, releaseClaim, type AttemptRecord, type DeliveryDecision } from './deliveries.js';
 import { buildWebhookPayload, isWebhookEventType } from './payload.js';
@@ -24,6 +25,8 @@ export interface AttemptContext {
   signal: AbortSignal;
   /** DNS for the SSRF guard (tests substitute one). */
   resolveHost?: ResolveHost;
+  /** Told how each recorded attempt ended (metrics). */
+  onAttempt?: (outcome: WebhookOutcome) => void;
 }
 
 /** An attempt's result and the delivery's next step, ready to be recorded. */
@@ -117,6 +120,7 @@ async function recordOutcome(context: AttemptContext, claim: WebhookDelivery, { 
   // The error is ours or an excerpt of the receiver's answer with URLs removed; the webhook URL
   // itself (which may carry a token) is never logged.
   const { responseStatus, durationMs, error } = result;
+  context.onAttempt?.(updated.status === 'DELIVERED' ? 'delivered' : updated.status === 'PENDING' ? 'retrying' : 'failed');
   const fields = { status: updated.status, responseStatus, durationMs, error, nextAttemptAt: updated.nextAttemptAt };
   if (updated.status === 'DELIVERED') log.info(fields, 'webhook delivered');
   else if (updated.status === 'PENDING') log.warn(fields, 'webhook attempt failed; will retry');

@@ -58,6 +58,7 @@ export async function startWebhookDeliverer(context: BackgroundContext, options:
     maxRetrySeconds: config.webhookMaxRetrySeconds,
     signal: shutdown.signal,
     resolveHost: options.resolveHost,
+    onAttempt: (outcome) => services.telemetry.webhookAttempted(outcome),
   };
 
   const inFlight = new Set<Promise<void>>();

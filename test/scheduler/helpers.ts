@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlyClient, type FlyClient } from '../../src/fly/index.js';
 import { createFlyEmulator, type FlyEmulator, type FlyEmulatorOptions, localTranscoderCommand } from '../../emulator/src/index.js';
-import type { TestApp } from '../support/app.js';
+import { TEST_ADMIN_KEY, type TestApp } from '../support/app.js';
 import { createJob, GET_JOB, runMutation, START_JOB, upload } from '../support/jobs.js';
 import type { MediaWorkspace } from '../support/media-fixtures.js';
 import { waitFor } from '../support/worker.js';
@@ -106,7 +106,7 @@ export async function waitForJobEnd(app: TestApp, id: string, timeoutMs = 60_000
 
 /** The pool as `Query.machines` shows it. */
 export async function queryMachines(app: TestApp): Promise<Array<{ id: string; state: string }>> {
-  const result = await app.graphql('{ machines { id state } }');
+  const result = await app.graphql('{ machines { id state } }', {}, TEST_ADMIN_KEY);
   if (result.errors) throw new Error(JSON.stringify(result.errors));
   return result.data.machines;
 }

@@ -22,6 +22,8 @@ export interface GraphQLResponse<T> {
 }
 
 export const TEST_KEYS = ['test-key-tenant-a-0123456789', 'test-key-tenant-b-0123456789'] as const;
+/** In ADMIN_API_KEYS (unless a test sets API_KEYS itself): may read `machines`; a tenant of its own. */
+export const TEST_ADMIN_KEY = 'test-key-operator-0123456789';
 
 export interface TestAppOptions {
   /**
@@ -49,6 +51,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     LOG_LEVEL: 'silent',
     // No scheduler machines unless a test asks: most tests run their workers by hand.
     MAX_MACHINES: '0',
+    ...(env.API_KEYS === undefined ? { ADMIN_API_KEYS: TEST_ADMIN_KEY } : {}),
     ...env,
   });
   const server = await startServer(config, options.logger ?? silentLogger());

@@ -90,6 +90,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://db/ffly', WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).toBe(true);
   });
 
+  it('reads the fair-sharing cap, the admin keys and the metrics port (all unset by default)', () => {
+    expect(loadConfig({})).toMatchObject({ tenantMaxRunning: null, adminApiKeys: null, metricsPort: null });
+    expect(loadConfig({ TENANT_MAX_RUNNING: '3', METRICS_PORT: '9091' })).toMatchObject({ tenantMaxRunning: 3, metricsPort: 9091 });
+    expect(() => loadConfig({ TENANT_MAX_RUNNING: '0' })).toThrow(/TENANT_MAX_RUNNING/);
+    const keys = { API_KEYS: 'a-long-enough-key-123456', ADMIN_API_KEYS: 'an-operator-key-1234567' };
+    expect(loadConfig(keys).adminApiKeys).toEqual(['an-operator-key-1234567']);
+    expect(() => loadConfig({ ADMIN_API_KEYS: 'an-operator-key-1234567' })).toThrow(/ADMIN_API_KEYS: only means something with API_KEYS/);
+    expect(() => loadConfig({ ...keys, ADMIN_API_KEYS: 'short' })).toThrow(/ADMIN_API_KEYS: every key/);
+  });
+
   it('knows the loopback addresses', () => {
     expect(['127.0.0.1', '127.1.2.3', '::1', 'localhost'].every(isLoopback)).toBe(true);
     expect(['0.0.0.0', '::', '10.0.0.1', 'example.com'].some(isLoopback)).toBe(false);

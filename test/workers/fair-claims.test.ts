@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { claimNextJob } from '../../src/jobs/sql/claim-job.js';
+import { createTestDatabase } from '../support/database.js';
+
+/** The claim statement itself against real PostgreSQL: who gets served next. */
+describe('fair claims between tenants', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    handle = connectDatabase(database.url);
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await database?.drop();
+  });
+  beforeEach(async () => {
+    await handle.sql`delete from jobs`;
+  });
+
+  let clock = 0;
+  /** Queues `count` jobs of one tenant, each created after the previous (one microsecond apart is enough). */
+  const queue = async (tenant: string, count = 1, priority = 0): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      clock += 1;
+      const [row] = await handle.sql`
+        insert into jobs (tenant_id, status, priority, spec, source_filename, source_size_bytes, source_key, upload_expires_at, queued_at, created_at)
+        values (${tenant}, 'QUEUED', ${priority}, '{}'::jsonb, 'a.wav', 4, ${`sources/${tenant}/${clock}`}, now(), now(),
+          timestamptz '2026-01-01' + make_interval(secs => ${clock}::int))
+        returning id`;
+      ids.push(row!.id as string);
+    }
+    return ids;
+  };
+  const claim = async (tenantMaxRunning: number | null = null) =>
+    claimNextJob(handle.db, { machineId: 'm', leaseMs: 60_000, tenantMaxRunning });
+  const tenantOf = async (tenantMaxRunning: number | null = null) => (await claim(tenantMaxRunning))?.tenantId ?? null;
+
+  it("claims a second tenant's job within two claims of it being queued behind another tenant's 50", async () => {
+    await queue('a', 50);
+    // A's backlog is being worked through when B's one job arrives.
+    expect(await tenantOf()).toBe('a');
+    expect(await tenantOf()).toBe('a');
+    const [bJob] = await queue('b');
+    const next = [await claim(), await claim()];
+    expect(next.map((job) => job?.id)).toContain(bJob);
+  });
+
+  it('serves a tenant that was never claimed before one that was, even when its job is younger', async () => {
+    await queue('a', 3);
+    expect(await tenantOf()).toBe('a');
+    await queue('b', 1);
+    expect(await tenantOf()).toBe('b');
+  });
+
+  it('rotates over tenants with jobs of equal priority, each tenant oldest first', async () => {
+    const a = await queue('a', 3);
+    const b = await queue('b', 3);
+    const c = await queue('c', 3);
+    const claimed: string[] = [];
+    for (let index = 0; index < 9; index += 1) claimed.push((await claim())!.id);
+    // Never-claimed tenants first, in tenant order; then the least recently served tenant each time.
+    expect(claimed).toEqual([a[0], b[0], c[0], a[1], b[1], c[1], a[2], b[2], c[2]]);
+    expect(await claim()).toBeNull();
+  });
+
+  it('still claims a higher priority first, whichever tenant queued it and however recently it was served', async () => {
+    await queue('a', 2, 0);
+    const [urgent] = await queue('b', 1, 5);
+    const [alsoUrgent] = await queue('b', 1, 5);
+    expect((await claim())!.id).toBe(urgent);
+    // B was just served, but its priority-5 job still goes before A's priority-0 ones.
+    expect((await claim())!.id).toBe(alsoUrgent);
+    expect(await tenantOf()).toBe('a');
+  });
+
+  it('keeps a tenant at TENANT_MAX_RUNNING waiting while others run, and serves it when one finishes', async () => {
+    await queue('a', 5);
+    await queue('b', 1);
+    expect(await tenantOf(2)).toBe('a');
+    expect(await tenantOf(2)).toBe('b');
+    expect(await tenantOf(2)).toBe('a');
+    // A has two RUNNING: the cap holds its three other queued jobs back, and nobody else waits.
+    expect(await claim(2)).toBeNull();
+    await handle.db.execute(sql`update jobs set status = 'COMPLETED' where id = (select id from jobs where tenant_id = 'a' and status = 'RUNNING' limit 1)`);
+    expect(await tenantOf(2)).toBe('a');
+    expect(await claim(2)).toBeNull();
+    // Without the cap, the same queue is claimable.
+    expect(await tenantOf(null)).toBe('a');
+  });
+
+  it('passes over jobs waiting out a retry backoff to the next tenant', async () => {
+    await queue('a', 1);
+    await handle.sql`update jobs set run_after = now() + interval '1 hour' where tenant_id = 'a'`;
+    await queue('b', 1);
+    expect(await tenantOf()).toBe('b');
+    expect(await claim()).toBeNull();
+  });
+});
