@@ -1,4 +1,4 @@
-import { type Scheduler, startScheduler } from './fly/scheduler/index.js';
+import { type Scheduler, startScheduler } from './pool/index.js';
 import type { BackgroundContext } from './background-context.js';
 import { startWebhookDeliverer } from './webhooks/deliverer.js';
 import { startLeaseReaper } from './workers/lease-reaper.js';

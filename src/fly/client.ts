@@ -3,8 +3,7 @@
  * carrying `fly-request-id`, the lease nonce on guarded calls, `wait` as a loop of long polls, and
  * client-side token buckets so that the documented rate limits are kept rather than discovered.
  */
-import type { Logger } from 'pino';
-import { silentLogger } from '../logger.js';
+import { type Logger, pino } from 'pino';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { FlyClient } from './client-types.js';
 import { createMachine, type CreateReconcileOptions } from './create-machine.js';
@@ -59,7 +58,7 @@ const MAX_REMEMBERED_CREATES = 256;
  */
 export function createFlyClient(options: FlyClientOptions): FlyClient {
   const { appName } = options;
-  const logger = (options.logger ?? silentLogger()).child({ component: 'fly-client', app: appName });
+  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'fly-client', app: appName });
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const maxAttempts = options.maxAttempts ?? 5;
   const notFoundGraceMs = options.notFoundGraceMs ?? 10_000;

@@ -1,7 +1,6 @@
 /**
- * Fly Machines: the API client, its error predicates and wire types, and the worker-pool scheduler
- * built on them. The local emulator lives in `./emulator/` and is imported from there (the scheduler
- * loads it lazily, only when it runs one in-process), so production code never loads it.
+ * The Fly Machines API client alone: the client, its error predicates and wire types. It imports
+ * nothing of the application; the worker pool that uses it lives in `src/pool/`.
  */
 export { createFlyClient, FLY_API_URL, type FlyClientOptions } from './client.js';
 export * from './client-types.js';
@@ -23,12 +22,3 @@ export { FLY_RATE_LIMITS, type FlyAction, type RateLimit, type RateLimits } from
 export type * from './types.js';
 export { MACHINE_STATES, SETTLED_STATES } from './types.js';
 export { ulid } from './ulid.js';
-export {
-  buildWorkerConfig,
-  POOL_METADATA_KEY,
-  POOL_NAME,
-  type Scheduler,
-  type SchedulerOptions,
-  startScheduler,
-  type WorkerMachine,
-} from './scheduler/index.js';

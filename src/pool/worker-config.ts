@@ -5,7 +5,7 @@
  * replaced rather than started.
  */
 import { createHash } from 'node:crypto';
-import type { Machine, MachineConfig } from '../types.js';
+import type { Machine, MachineConfig } from '../fly/types.js';
 import { toGuestConfig, type WorkerGuest } from './guest.js';
 
 /** Metadata key marking pool membership (the list filter); its value is {@link POOL_NAME}. */

@@ -3,10 +3,10 @@
  * emulator or in-process emulator), competes for leadership, and while leading keeps the pool sized
  * to the queue. Every instance can answer `Query.machines` and take lost-machine reports.
  */
-import { reachableLocalUrl } from '../../config/load-config.js';
-import type { Services } from '../../services.js';
-import { machineCredential } from '../../workers/credentials.js';
-import type { FlyClientOptions } from '../client.js';
+import { reachableLocalUrl } from '../config/load-config.js';
+import type { Services } from '../services.js';
+import { machineCredential } from '../workers/credentials.js';
+import type { FlyClientOptions } from '../fly/client.js';
 import { connectFlyApi, type FlyApi } from './fly-api.js';
 import { startLeaderElection } from './leader.js';
 import { type LeaderTerm, startLeaderTerm } from './leader-term.js';

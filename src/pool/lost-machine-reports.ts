@@ -4,8 +4,8 @@
  * design: a report lost in a leadership change costs little, because a machine that crashed is caught
  * by its exit code whenever the pool considers starting it again.
  */
-import type { Sql } from '../../db/client.js';
-import type { Logger } from '../../logger.js';
+import type { Sql } from '../db/client.js';
+import type { Logger } from '../logger.js';
 
 const CHANNEL = 'ffly_machine_lost';
 

@@ -1,5 +1,5 @@
 /**
- * The worker-pool scheduler: one leader across API instances keeps a pool of Fly Machines sized to
+* The worker pool, beside the jobs domain: one leader across API instances keeps a pool of Fly Machines sized to
  * the queue, starting stopped machines before creating new ones, never running more than
  * `MAX_MACHINES`, replacing stale and broken machines. See `scheduler.ts` for the moving parts.
  */

@@ -7,12 +7,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isLoopbackUrl } from '../../config/load-config.js';
-import type { Config } from '../../config/load-config.js';
-import type { Logger } from '../../logger.js';
-import { createFlyClient, type FlyClientOptions } from '../client.js';
-import type { FlyClient } from '../client-types.js';
-import type { FlyEmulator } from '../emulator/index.js';
+import { isLoopbackUrl } from '../config/load-config.js';
+import type { Config } from '../config/load-config.js';
+import type { Logger } from '../logger.js';
+import { createFlyClient, type FlyClientOptions } from '../fly/client.js';
+import type { FlyClient } from '../fly/client-types.js';
+import type { FlyEmulator } from '../fly/emulator/index.js';
 
 /** A local process has no image to pull; `FLY_EMULATOR_CREATE_DELAY_MS` brings Fly's seconds back. */
 const LOCAL_CREATE_DELAY_MS = 200;
@@ -46,7 +46,7 @@ export async function connectFlyApi(config: Config, logger: Logger, clientOption
   }
 
   // Imported only here, so that a production instance never loads the emulator.
-  const { createFlyEmulator, localTranscoderCommand } = await import('../emulator/index.js');
+  const { createFlyEmulator, localTranscoderCommand } = await import('../fly/emulator/index.js');
   logger.info('no FLY_API_TOKEN: worker machines are local processes of an in-process Fly Machines emulator');
   const emulator = await createFlyEmulator({
     createDelayMs: LOCAL_CREATE_DELAY_MS,

@@ -4,11 +4,11 @@
  * pool from the API every few seconds (slower after failures, e.g. 429s), and by dead-machine checks.
  * Passes never overlap: requests made during one coalesce into a single next pass.
  */
-import type { Database, Sql } from '../../db/client.js';
-import type { JobListener } from '../../db/job-listener.js';
-import type { Logger } from '../../logger.js';
-import type { FlyClient } from '../client-types.js';
-import { isFlyApiError } from '../errors.js';
+import type { Database, Sql } from '../db/client.js';
+import type { JobListener } from '../db/job-listener.js';
+import type { Logger } from '../logger.js';
+import type { FlyClient } from '../fly/client-types.js';
+import { isFlyApiError } from '../fly/errors.js';
 import { handleLostMachine } from './dead-machine.js';
 import { listenForLostMachines, type LostMachineReport } from './lost-machine-reports.js';
 import { PoolView } from './pool-view.js';
