@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { emulatorOptionsFromEnv, type FlyEmulatorOptions } from '../fly/emulator/options.js';
-import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../pool/guest.js';
-import { defaultRootfsGb, MAX_ROOTFS_GB } from '../pool/worker-disk.js';
+import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../fly/guest.js';
+import { defaultRootfsGb, MAX_ROOTFS_GB } from './worker-disk.js';
 
 /** Everything the API process is configured by; built only by {@link loadConfig}. */
 export interface Config {

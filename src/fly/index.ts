@@ -21,4 +21,5 @@ export { FlyResponseShapeError } from './parse.js';
 export { FLY_RATE_LIMITS, type FlyAction, type RateLimit, type RateLimits } from './rate-limit.js';
 export type * from './types.js';
 export { MACHINE_STATES, SETTLED_STATES } from './types.js';
+export { defaultMemoryMb, guestProblems, toGuestConfig, type WorkerGuest } from './guest.js';
 export { ulid } from './ulid.js';

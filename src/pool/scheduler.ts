@@ -1,17 +1,16 @@
 /**
- * The worker-pool scheduler of one API instance: it connects to the Machines API (real, standalone
- * emulator or in-process emulator), competes for leadership, and while leading keeps the pool sized
- * to the queue. Every instance can answer `Query.machines` and take lost-machine reports.
+ * The worker-pool scheduler of one API instance: given the Machines API (real, standalone emulator or
+ * in-process emulator; see fly-api.ts), it competes for leadership once started, and while leading
+ * keeps the pool sized to the queue. Every instance can answer `Query.machines` (from the moment it is
+ * built, before it serves) and take lost-machine reports.
  */
-import { reachableLocalUrl } from '../config/load-config.js';
-import type { Services } from '../services.js';
-import { machineCredential } from '../workers/credentials.js';
-import type { FlyClientOptions } from '../fly/client.js';
-import { connectFlyApi, type FlyApi } from './fly-api.js';
+import type { Database, Sql } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { type JobListener, type ListenConnection, publishLostMachine } from '../realtime/index.js';
+import type { FlyApi } from './fly-api.js';
 import { startLeaderElection } from './leader.js';
 import { type LeaderTerm, startLeaderTerm } from './leader-term.js';
-import { publishLostMachine } from './lost-machine-reports.js';
-import { buildWorkerConfig, POOL_METADATA_KEY, POOL_NAME } from './worker-config.js';
+import { buildWorkerConfig, POOL_METADATA_KEY, POOL_NAME, type WorkerConfigInput } from './worker-config.js';
 import { type WorkerImageSnapshot, WorkerImageStatus } from './worker-image.js';
 
 /** How long a standby reuses its own listing of the pool for `Query.machines`. */
@@ -27,8 +26,25 @@ export interface SchedulerOptions {
   reconcileIntervalMs?: number;
   /** How often a standby tries to take over (and the leader re-checks its lock). @default 3000 */
   electionIntervalMs?: number;
-  /** Overrides for the Machines API client (tests, benchmarks). */
-  client?: Partial<FlyClientOptions>;
+}
+
+/** What the scheduler needs, given by the composition root. */
+export interface SchedulerDeps {
+  db: Database;
+  sql: Sql;
+  logger: Logger;
+  /** Job changes: a QUEUED job triggers a pass. */
+  jobs: JobListener;
+  /** The instance's LISTEN session, for lost-machine reports from standbys. */
+  listen: ListenConnection;
+  /** The Machines API of the worker app; closed by {@link Scheduler.stop}. */
+  fly: FlyApi;
+  /** `MAX_MACHINES` (above 0: a paused pool is {@link pausedScheduler}). */
+  maxMachines: number;
+  region: string | null;
+  leaseMs: number;
+  /** Every worker machine's config but the API address, which is known once the API listens. */
+  worker: Omit<WorkerConfigInput, 'apiUrl'>;
 }
 
 export interface Scheduler {
@@ -45,68 +61,65 @@ export interface Scheduler {
   reportLostMachine(machineId: string | null, jobId: string): void;
   /** The leader runs a pass (refreshing the pool) now and resolves when it is done; a no-op on standbys. */
   reconcileNow(): Promise<void>;
+  /** Starts competing for leadership, with workers reaching the API at `workerApiUrl`; once. */
+  start(workerApiUrl: string): void;
   stop(): Promise<void>;
 }
 
-const DISABLED: Scheduler = {
-  enabled: false,
-  fly: null,
-  isLeader: () => false,
-  workerImage: () => null,
-  machines: async () => [],
-  reportLostMachine: () => {},
-  reconcileNow: async () => {},
-  stop: async () => {},
-};
+/** The scheduler when `MAX_MACHINES=0` pauses scheduling: nothing runs and queued jobs wait. */
+export function pausedScheduler(logger: Logger): Scheduler {
+  return {
+    enabled: false,
+    fly: null,
+    isLeader: () => false,
+    workerImage: () => null,
+    machines: async () => [],
+    reportLostMachine: () => {},
+    reconcileNow: async () => {},
+    start: () => logger.child({ component: 'scheduler' }).info('MAX_MACHINES=0: scheduling is paused and queued jobs wait'),
+    stop: async () => {},
+  };
+}
 
-/** Starts the scheduler, and sets `services.machines` to its view of the pool. */
-export async function startScheduler(context: { services: Services; url: string; workerUrl?: string }, options: SchedulerOptions = {}): Promise<Scheduler> {
-  const { services } = context;
-  const { config } = services;
-  const logger = services.logger.child({ component: 'scheduler' });
-  if (config.maxMachines === 0) {
-    logger.info('MAX_MACHINES=0: scheduling is paused and queued jobs wait');
-    return DISABLED;
-  }
-  const fly = await connectFlyApi(config, services.logger, options.client);
-  const worker = buildWorkerConfig({
-    image: config.fly.workerImage,
-    guest: config.fly.workerGuest,
-    rootfsGb: config.fly.workerRootfsGb,
-    apiUrl: config.workerApiUrl ?? reachableLocalUrl(context.workerUrl ?? context.url),
-    credential: machineCredential(services.signingKey),
-    idleMs: config.workerIdleMs,
-  });
-  const image = new WorkerImageStatus(config.fly.workerImage);
-  logger.info({ fly: fly.kind, app: fly.client.appName, maxMachines: config.maxMachines, configVersion: worker.version }, 'scheduler started');
-
+/** Builds the scheduler; until {@link Scheduler.start} it only answers `machines()` from the API. */
+export function createScheduler(deps: SchedulerDeps, options: SchedulerOptions = {}): Scheduler {
+  const { fly } = deps;
+  const logger = deps.logger.child({ component: 'scheduler' });
+  const image = new WorkerImageStatus(deps.worker.image);
   let term: LeaderTerm | null = null;
-  const election = startLeaderElection({
-    sql: services.sql,
-    logger,
-    intervalMs: options.electionIntervalMs,
-    async lead(signal) {
-      const current = startLeaderTerm(
-        {
-          db: services.db,
-          sql: services.sql,
-          jobListener: services.jobListener,
-          client: fly.client,
-          logger,
-          worker,
-          image,
-          maxMachines: config.maxMachines,
-          region: config.fly.region,
-          leaseMs: config.leaseMs,
-          reconcileIntervalMs: options.reconcileIntervalMs ?? 2_000,
-        },
-        signal,
-      );
-      term = current;
-      await current.finished;
-      if (term === current) term = null;
-    },
-  });
+  let election: ReturnType<typeof startLeaderElection> | null = null;
+
+  function start(workerApiUrl: string): void {
+    if (election) return;
+    const worker = buildWorkerConfig({ ...deps.worker, apiUrl: workerApiUrl });
+    logger.info({ fly: fly.kind, app: fly.client.appName, maxMachines: deps.maxMachines, configVersion: worker.version }, 'scheduler started');
+    election = startLeaderElection({
+      sql: deps.sql,
+      logger,
+      intervalMs: options.electionIntervalMs,
+      async lead(signal) {
+        const current = startLeaderTerm(
+          {
+            db: deps.db,
+            jobs: deps.jobs,
+            listen: deps.listen,
+            client: fly.client,
+            logger,
+            worker,
+            image,
+            maxMachines: deps.maxMachines,
+            region: deps.region,
+            leaseMs: deps.leaseMs,
+            reconcileIntervalMs: options.reconcileIntervalMs ?? 2_000,
+          },
+          signal,
+        );
+        term = current;
+        await current.finished;
+        if (term === current) term = null;
+      },
+    });
+  }
 
   let standbyList: { at: number; machines: Promise<WorkerMachine[]> } | null = null;
   const listFromApi = (): Promise<WorkerMachine[]> => {
@@ -122,26 +135,25 @@ export async function startScheduler(context: { services: Services; url: string;
     return machines;
   };
 
-  const scheduler: Scheduler = {
+  return {
     enabled: true,
     fly,
-    isLeader: () => election.isLeader(),
+    isLeader: () => election?.isLeader() ?? false,
     workerImage: () => image.snapshot(),
     machines: async () => term?.view.machines().map(({ id, state }) => ({ id, state })) ?? listFromApi(),
     reportLostMachine(machineId, jobId) {
       if (machineId === null) return;
       if (term) return term.reportLostMachine({ machineId, jobId });
-      publishLostMachine(services.sql, { machineId, jobId }).catch((error: unknown) =>
+      publishLostMachine(deps.sql, { machineId, jobId }).catch((error: unknown) =>
         logger.warn({ err: error, machineId, jobId }, 'could not pass a lost-machine report to the leader'),
       );
     },
     reconcileNow: async () => term?.reconcileNow(),
+    start,
     async stop() {
-      await election.stop();
+      await election?.stop();
       await fly.close();
       logger.info('scheduler stopped');
     },
   };
-  services.machines = { list: () => scheduler.machines() };
-  return scheduler;
 }

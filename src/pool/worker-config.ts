@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Machine, MachineConfig } from '../fly/types.js';
-import { toGuestConfig, type WorkerGuest } from './guest.js';
+import { toGuestConfig, type WorkerGuest } from '../fly/guest.js';
 
 /** Metadata key marking pool membership (the list filter); its value is {@link POOL_NAME}. */
 export const POOL_METADATA_KEY = 'ffly_pool';

@@ -17,6 +17,6 @@ builder.queryField('machines', (t) =>
   t.field({
     type: [WorkerMachineRef],
     description: 'The worker pool as the scheduler sees it.',
-    resolve: (_root, _args, context) => context.services.machines?.list() ?? [],
+    resolve: (_root, _args, context) => context.services.machines.list(),
   }),
 );

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { Sql } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import type { Sql } from './client.js';
-import { openListenConnection } from './listen-connection.js';
+import type { ListenConnection } from './listen-connection.js';
 import { decodeBatch, encodeBatch, type NotificationEvent } from './notification-batch.js';
 import { createNotificationOutbox } from './notification-outbox.js';
 
 export interface PostgresEventTargetOptions {
-  /** The database whose channel is listened to (a dedicated session is opened on it). */
-  url: string;
+  /** The instance's LISTEN session. */
+  connection: ListenConnection;
   /** The instance's pool, which sends the notifications. */
   sql: Sql;
   channel: string;
@@ -18,17 +18,13 @@ export interface PostgresEventTargetOptions {
   topicIntervalMs?: number;
   /** See {@link createNotificationOutbox}. @default 50 */
   flushIntervalMs?: number;
-  /** See {@link openListenConnection}. @default 2500 */
-  heartbeatIntervalMs?: number;
-  /** See {@link openListenConnection}. @default 3000 */
-  heartbeatTimeoutMs?: number;
 }
 
 type Listener = EventListenerOrEventListenerObject;
 
 /** An EventTarget for yoga's `createPubSub({ eventTarget })` whose events cross every API instance. */
 export interface PostgresEventTarget extends EventTarget {
-  /** Sends what is still held back, then stops listening. Listeners stay registered (and silent). */
+  /** Sends what is still held back, then stops listening (the session itself stays open). Listeners stay registered (and silent). */
   close(): Promise<void>;
 }
 
@@ -85,14 +81,7 @@ export async function createPostgresEventTarget(options: PostgresEventTargetOpti
     },
   });
 
-  const connection = await openListenConnection({
-    url: options.url,
-    channel,
-    publisher: sql,
-    logger,
-    heartbeatIntervalMs: options.heartbeatIntervalMs,
-    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
-    heartbeatPayload: () => encodeBatch({ origin, seq: ++seq }, [])[0]!,
+  const unsubscribe = await options.connection.subscribe(channel, {
     onPayload(payload) {
       const batch = decodeBatch(payload);
       if (!batch) return logger.warn({ channel }, 'ignoring a malformed notification');
@@ -125,7 +114,7 @@ export async function createPostgresEventTarget(options: PostgresEventTargetOpti
     },
     async close() {
       await outbox.drain();
-      await connection.close();
+      await unsubscribe();
     },
   };
 }
