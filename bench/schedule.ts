@@ -25,7 +25,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { JOB_CHANNEL } from '../src/realtime/job-notifications.js';
-import { jobUuidOf } from '../src/graphql/global-id.js';
+import { jobUuidOf } from '../src/jobs/global-id.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
 import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
 import { createFlyEmulator, localTranscoderCommand } from '../src/fly/emulator/index.js';
