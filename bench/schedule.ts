@@ -24,7 +24,7 @@ import { WORKER_API_PREFIX } from '../protocol/worker-api.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { JOB_CHANNEL } from '../src/realtime/job-notifications.js';
+import { JOB_CHANNEL, jobChangedNotifyExpression } from '../src/realtime/job-notifications.js';
 import { jobUuidOf } from '../src/jobs/global-id.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
 import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
@@ -326,10 +326,7 @@ async function proposedClaim(db: Database, options: { machineId: string; leaseMs
       insert into job_events (job_id, type, from_status, to_status, attempt, machine_id)
       select id, 'claimed', 'QUEUED', 'RUNNING', attempts, machine_id from claimed
     )
-    -- The payload encodeBatch() makes for this one change (src/db/notification-batch.ts).
-    select claimed.*, pg_notify(${JOB_CHANNEL}, json_build_object('events', json_build_array(json_build_array(
-        'jobUpdated:' || id, json_build_object('id', id, 'version', version, 'status', status))))::text),
-      set_config('synchronous_commit', 'off', true)
+    select claimed.*, ${jobChangedNotifyExpression('claimed')}, set_config('synchronous_commit', 'off', true)
     from claimed`);
   return rows[0] ?? null;
 }
