@@ -46,8 +46,8 @@ export function jobChangedNotification(job: Pick<Job, 'id' | 'version' | 'status
  * The same payload as {@link jobChangedNotification}, as a select-list expression over a CTE named
  * `alias` that returns the changed job row: lets a transition, its event and its NOTIFY be one
  * statement. Built in SQL because the version is only known there; it must decode as the batch
- * {@link encodeBatch} makes (test/workers/worker-protocol.test.ts, "the claim notification", checks that it does). Its text
- * is fixed for a given alias, so the statements that use it stay prepared.
+ * {@link encodeBatch} makes ("the claim notification" in test/workers/worker-protocol.test.ts checks
+ * that it does). Its text is fixed for a given alias, so the statements using it stay prepared.
  */
 export function jobChangedNotifyExpression(alias: string): SQL {
   const table = sql.raw(alias);

@@ -47,7 +47,13 @@ describe('the LISTEN session', () => {
   it('replaces a half-open session and tells the subscriber of every channel to resync', async () => {
     const proxy = await startTcpProxy(Number(new URL(database.url).port));
     onTestFinished(() => proxy.close());
-    const connection = await openListenConnection({ url: proxy.url(database.url), publisher: pool.sql, logger: silentLogger(), heartbeatIntervalMs: 200, heartbeatTimeoutMs: 300 });
+    const connection = await openListenConnection({
+      url: proxy.url(database.url),
+      publisher: pool.sql,
+      logger: silentLogger(),
+      heartbeatIntervalMs: 200,
+      heartbeatTimeoutMs: 300,
+    });
     onTestFinished(() => connection.close());
     const [jobs, webhooks] = [recorder(), recorder()];
     await connection.subscribe('test_jobs', jobs);
