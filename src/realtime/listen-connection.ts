@@ -103,10 +103,10 @@ export async function openListenConnection(options: ListenConnectionOptions): Pr
         channel,
         (payload) => deliver(channel, payload),
         () => {
-          // Called again when postgres.js re-LISTENed on its own after a disconnect.
-          if (!initial && session === current && !closed) {
+          // Called again when postgres.js re-LISTENed on its own after a disconnect, once per channel.
+          if (!initial && session === current && !closed && channel !== HEARTBEAT_CHANNEL) {
             logger.info({ channel }, 'LISTEN session re-established by the driver; resynchronising subscribers');
-            resync(channel === HEARTBEAT_CHANNEL ? null : channel);
+            resync(channel);
           }
           initial = false;
         },
