@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectDatabase } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { JOB_CHANNEL } from '../src/db/job-notifications.js';
+import { JOB_CHANNEL } from '../src/realtime/job-notifications.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
 import { silentLogger } from '../src/logger.js';

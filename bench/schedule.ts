@@ -25,8 +25,8 @@ import { WORKER_API_PREFIX } from '../protocol/worker-api.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { JOB_CHANNEL } from '../src/db/job-notifications.js';
-import { jobUuidOf } from '../src/graphql/global-id.js';
+import { JOB_CHANNEL, jobChangedNotifyExpression } from '../src/realtime/job-notifications.js';
+import { jobUuidOf } from '../src/jobs/global-id.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
 import { executePrepared } from '../src/db/prepared.js';
 import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
@@ -159,12 +159,12 @@ async function runJob(server: RunningServer, source: Buffer): Promise<{ from: nu
 
 async function waitForPool(server: RunningServer, ready: (machines: Array<{ id: string; state: string }>) => boolean): Promise<void> {
   // The scheduler re-reads the pool every 2 s on its own: watching its view costs no Fly API call.
-  await poll(async () => (ready((await server.services.machines?.list()) ?? []) ? true : undefined), 60_000, 200);
+  await poll(async () => (ready(await server.services.machines.list()) ? true : undefined), 60_000, 200);
 }
 
 /** Destroys every machine behind the scheduler's back, and waits until it has noticed. */
 async function destroyPool(server: RunningServer, flyUrl: string): Promise<void> {
-  for (const machine of (await server.services.machines?.list()) ?? []) {
+  for (const machine of await server.services.machines.list()) {
     await fetch(`${flyUrl}/v1/apps/ffly-worker/machines/${machine.id}?force=true`, { method: 'DELETE', headers: { authorization: 'Bearer bench' } });
   }
   await waitForPool(server, (machines) => machines.length === 0);
@@ -340,10 +340,7 @@ async function claimBeforeFairSharing(db: Database, options: { machineId: string
       insert into job_events (job_id, type, from_status, to_status, attempt, machine_id)
       select id, 'claimed', 'QUEUED', 'RUNNING', attempts, machine_id from claimed
     )
-    -- The payload encodeBatch() makes for this one change (src/db/notification-batch.ts).
-    select claimed.*, pg_notify(${JOB_CHANNEL}, json_build_object('events', json_build_array(json_build_array(
-        'jobUpdated:' || id, json_build_object('id', id, 'version', version, 'status', status))))::text),
-      set_config('synchronous_commit', 'off', true)
+    select claimed.*, ${jobChangedNotifyExpression('claimed')}, set_config('synchronous_commit', 'off', true)
     from claimed`);
   return rows[0] ?? null;
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import postgres from 'postgres';
-import { JOB_CHANNEL } from '../../src/db/job-notifications.js';
-import { decodeBatch } from '../../src/db/notification-batch.js';
+import { JOB_CHANNEL } from '../../src/realtime/job-notifications.js';
+import { decodeBatch } from '../../src/realtime/notification-batch.js';
 import type { RunningJob } from './setup.js';
 
 export const now = () => performance.timeOrigin + performance.now();

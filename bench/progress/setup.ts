@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ClaimedJob } from '../../protocol/worker-api.js';
-import { jobUuidOf } from '../../src/graphql/global-id.js';
+import { jobUuidOf } from '../../src/jobs/global-id.js';
 import { machineCredential } from '../../src/workers/credentials.js';
 
 const HERE = import.meta.dirname;

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../fly/scheduler/guest.js';
-import { defaultRootfsGb, MAX_ROOTFS_GB } from '../fly/scheduler/worker-disk.js';
+import { defaultMemoryMb, guestProblems, type WorkerGuest } from '../fly/guest.js';
+import { defaultRootfsGb, MAX_ROOTFS_GB } from './worker-disk.js';
 
 /** Everything the API process is configured by; built only by {@link loadConfig}. */
 export interface Config {

@@ -1,8 +1,6 @@
 /**
- * Fly Machines: the API client, its error predicates and wire types (defined in
- * `protocol/fly-machines.ts`, shared with the emulator), and the worker-pool scheduler built on them.
- * The local emulator is the top-level `emulator/` package, loaded only by the local stack
- * (`src/local-emulator.ts`) and left out of the production bundle.
+ * The Fly Machines API client alone: the client, its error predicates and wire types. It imports
+ * nothing of the application; the worker pool that uses it lives in `src/pool/`.
  */
 export { createFlyClient, FLY_API_URL, type FlyClientOptions } from './client.js';
 export * from './client-types.js';
@@ -25,12 +23,4 @@ export type * from '../../protocol/fly-machines.js';
 export { MACHINE_STATES, SETTLED_STATES } from '../../protocol/fly-machines.js';
 export { ulid } from '../../protocol/ulid.js';
 export type { FlyCall, FlyCallOutcome } from './transport.js';
-export {
-  buildWorkerConfig,
-  POOL_METADATA_KEY,
-  POOL_NAME,
-  type Scheduler,
-  type SchedulerOptions,
-  startScheduler,
-  type WorkerMachine,
-} from './scheduler/index.js';
+export { defaultMemoryMb, guestProblems, toGuestConfig, type WorkerGuest } from './guest.js';

@@ -6,7 +6,7 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver, JSONObjectResolver, SafeIntResolver } from 'graphql-scalars';
 import type { GraphQLContext } from './context.js';
 import { ValidationError } from '../jobs/errors.js';
-import { decodeGlobalId, encodeGlobalId } from './global-id.js';
+import { decodeGlobalId, encodeGlobalId } from '../jobs/global-id.js';
 
 /** Builder configuration only: plugins, scalars, root types. Types live in src/resolvers/. */
 export const builder = new SchemaBuilder<{

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 import { untrustedHostReason } from './browser-guard.js';
 import { operationTypeOf } from '../metrics/graphql-operation.js';
 import { clientErrorStatus } from './client-errors.js';
@@ -21,7 +21,7 @@ export interface App {
 export type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;
 
 /** One HTTP server: GraphQL (HTTP, SSE, WebSocket) at /graphql and the plain routes beside it. */
-export function buildApp(schema: GraphQLSchema, services: Services, extraRoutes: Record<string, Route> = {}): App {
+export function buildApp(schema: GraphQLSchema, services: ApiServices, extraRoutes: Record<string, Route> = {}): App {
   const yoga = createGraphQLServer(schema, services);
   const routes: Record<string, Route> = {
     '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),

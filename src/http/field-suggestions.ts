@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 
 /** The initial context of every transport: HTTP and SSE carry a Request, WebSocket its connection_init payload. */
 interface TransportContext {
@@ -16,7 +16,7 @@ const SUGGESTION = /\s*Did you mean .+\?/g;
  * the suggestions, since the schema is theirs to read anyway; the rest get the error without them.
  * Validation runs before the context (and its authentication) is built, hence the check here.
  */
-export function useFieldSuggestionsForKnownCallers(authenticate: Services['authenticate']): Plugin<TransportContext> {
+export function useFieldSuggestionsForKnownCallers(authenticate: ApiServices['authenticate']): Plugin<TransportContext> {
   return {
     onValidate({ context }) {
       return ({ valid, result, setResult }) => {

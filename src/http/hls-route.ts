@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path/posix';
 import { rewritePlaylist, verifyHlsToken } from '../jobs/hls-links.js';
 import { findCompletedOutputKey } from '../jobs/reader.js';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 import { sendJson } from './app.js';
 import { RequestError } from './read-json.js';
 
@@ -12,7 +12,7 @@ export const HLS_ROUTE_PREFIX = '/hls/';
  * GET /hls/<token>/<path>.m3u8: serves a completed job's HLS playlists with segment URIs presigned.
  * The token names one job and one rendition and expires; a canceled or deleted job serves nothing.
  */
-export function createHlsRoute(services: Services) {
+export function createHlsRoute(services: ApiServices) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const [token, ...rest] = url.pathname.slice(HLS_ROUTE_PREFIX.length).split('/');

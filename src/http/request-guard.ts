@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 
 /** An unauthenticated request gets a 401 whatever it says: more than this is not even read. */
 export const UNAUTHENTICATED_BODY_LIMIT = 64 * 1024;
@@ -17,7 +17,7 @@ const SIMPLE_MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'multip
  * (415), addresses in auth backoff (429 with Retry-After, before the key is checked), wrong keys
  * (counted), and bodies of unauthenticated requests beyond {@link UNAUTHENTICATED_BODY_LIMIT} (413).
  */
-export function useRequestGuard(services: Pick<Services, 'authenticate' | 'authThrottle' | 'config'>): Plugin<{}, { req?: IncomingMessage }> {
+export function useRequestGuard(services: Pick<ApiServices, 'authenticate' | 'authThrottle' | 'config'>): Plugin<{}, { req?: IncomingMessage }> {
   const { authThrottle } = services;
   return {
     onRequest({ request, serverContext, endResponse, fetchAPI }) {

@@ -1,5 +1,5 @@
 import { WORKER_API_PREFIX } from '../../protocol/worker-api.js';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 import type { Route } from './app.js';
 import { createWebRoutes } from '../web/routes.js';
 import { createHlsRoute, HLS_ROUTE_PREFIX } from './hls-route.js';
@@ -11,7 +11,7 @@ import { createWorkerRoutes } from './worker-routes.js';
  * worker protocol is served here too, unless `WORKER_PORT` gives it a listener of its own
  * (`workerRoute`, see `worker-server.ts`).
  */
-export function createRoutes(services: Services): { routes: Record<string, Route>; workerRoute: Route; close(): void } {
+export function createRoutes(services: ApiServices): { routes: Record<string, Route>; workerRoute: Route; close(): void } {
   const workerRoutes = createWorkerRoutes(services);
   return {
     routes: {

@@ -3,7 +3,7 @@ import path from 'node:path/posix';
 import { STORYBOARD_VTT_FILE } from '../../protocol/job-spec.js';
 import { findCompletedOutputKey } from '../jobs/reader.js';
 import { rewriteStoryboardVtt, verifyStoryboardToken } from '../jobs/storyboard-links.js';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 import { sendJson } from './app.js';
 
 export const STORYBOARD_ROUTE_PREFIX = '/storyboards/';
@@ -13,7 +13,7 @@ export const STORYBOARD_ROUTE_PREFIX = '/storyboards/';
  * URI presigned (its #xywh= fragment kept), so the VTT resolves from its URL alone. The token names one
  * job and one rendition and expires; a canceled or deleted job serves nothing.
  */
-export function createStoryboardRoute(services: Services) {
+export function createStoryboardRoute(services: ApiServices) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const [token, file, ...rest] = url.pathname.slice(STORYBOARD_ROUTE_PREFIX.length).split('/');

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 import { webSocketAllowed } from './browser-guard.js';
 import { clientAddress } from './request-guard.js';
 import { plainHttpRefusal } from './https-only.js';
@@ -24,7 +24,7 @@ const CLOSE_GRACE_MS = 1_000;
  * graphql-transport-ws on /graphql. Operations run through yoga's envelop (the graphql-ws example in
  * graphql-yoga), so they share the HTTP plugins, limits and context.
  */
-export function attachWebSocketTransport(server: Server, yoga: Yoga, services: Services): WebSocketTransport {
+export function attachWebSocketTransport(server: Server, yoga: Yoga, services: ApiServices): WebSocketTransport {
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,

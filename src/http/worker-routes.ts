@@ -15,7 +15,7 @@ import {
   WorkerCallError,
 } from '../jobs/worker-protocol.js';
 import { completeSourceCopy, grantSourceCopy } from '../jobs/source-copy.js';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 import { verifyJobToken, verifyMachineCredential } from '../workers/credentials.js';
 import { sendJson } from './app.js';
 import { readJson, RequestError } from './read-json.js';
@@ -93,7 +93,7 @@ const releaseBody = z.object({ reason: z.string().max(200) });
  * (leases, attempt keys, failure classes) live in src/jobs/worker-protocol.ts. A machine credential can
  * only claim; a job token only act on its own job, and only while its lease is the job's current one.
  */
-export function createWorkerRoutes(services: Services) {
+export function createWorkerRoutes(services: ApiServices) {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'POST') return sendJson(response, 405, { error: 'Method not allowed' });
     // Registered first: the response's 'close' is the client hanging up (the request's fires once its body is read).
@@ -157,7 +157,7 @@ export function createWorkerRoutes(services: Services) {
         waiters.add(done);
         // Also retry on a timer: a job whose backoff ends makes no notification.
         const timer = setTimeout(done, Math.min(1_000, deadline - Date.now()));
-        const stop = services.jobListener?.watchAll((change) => (change === null || change.status === 'QUEUED' ? done() : undefined));
+        const stop = services.jobListener.watchAll((change) => (change === null || change.status === 'QUEUED' ? done() : undefined));
         response.once('close', done);
         function done() {
           waiters.delete(done);

@@ -2,9 +2,10 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { Services } from '../services.js';
+import type { ApiServices } from '../graphql/services.js';
 import { useOperationTypeRecorder } from '../metrics/graphql-operation.js';
 import { corsOptions } from './browser-guard.js';
+import { maskUnexpectedErrors } from './client-errors.js';
 import { useRequestGuard } from './request-guard.js';
 import { renderOfflineGraphiQL } from './graphiql.js';
 import { authorizationOf, useFieldSuggestionsForKnownCallers } from './field-suggestions.js';
@@ -21,7 +22,7 @@ export type Yoga = YogaServerInstance<TransportContext, GraphQLContext>;
  * The GraphQL server over HTTP (POST/GET and SSE subscriptions); WebSocket operations go through the
  * same envelop (see websocket.ts), so every transport shares auth, limits and error masking.
  */
-export function createGraphQLServer(schema: GraphQLSchema, services: Services): Yoga {
+export function createGraphQLServer(schema: GraphQLSchema, services: ApiServices): Yoga {
   const { logger } = services;
   return createYoga<TransportContext, GraphQLContext>({
     schema,
@@ -34,7 +35,7 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
     // No grant unless CORS_ORIGINS lists the origin (yoga's default reflects any origin, with credentials).
     cors: corsOptions(services.config),
     // Unexpected errors are masked (logged, not shown); expected ones come back in result unions.
-    maskedErrors: true,
+    maskedErrors: { maskError: maskUnexpectedErrors },
     logging: {
       debug: (...args) => logger.debug(args.length === 1 ? args[0] : args),
       info: (...args) => logger.info(args.length === 1 ? args[0] : args),
@@ -70,7 +71,7 @@ export function createGraphQLServer(schema: GraphQLSchema, services: Services): 
 
 /** PUBLIC_URL when configured; otherwise the origin the client used (behind a proxy, its forwarded headers). */
 function publicUrlOf(
-  services: Services,
+  services: ApiServices,
   request: Request | undefined,
   req: { headers: Record<string, string | string[] | undefined> } | undefined,
 ): string {

@@ -1,5 +1,8 @@
 import type { Job } from '../db/schema.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import type { PresignedRequest } from '../storage/object-store.js';
 import { isNoSuchUpload, S3_MULTIPART, type StoredPart } from '../storage/multipart.js';
 import { InvalidStateError, NotFoundError, ValidationError } from './errors.js';
@@ -11,7 +14,12 @@ import { findJob } from './sql/read-jobs.js';
  * which parts arrived is always the store's own ListParts, so it holds after any crash of anyone.
  */
 
-type MultipartServices = Pick<Services, 'store' | 'config' | 'logger'>;
+/** What uploads in parts need. */
+interface MultipartServices {
+  store: ObjectStore;
+  config: Config;
+  logger: Logger;
+}
 
 const MiB = 1024 ** 2;
 /** uploadPartUrls hands out at most this many part URLs per call. */
@@ -98,7 +106,7 @@ export type UploadPartUrl = PresignedRequest & { number: number };
 
 /** `uploadPartUrls`: presigned PUTs bound to each part's exact length, for 1 to 100 parts in any order. */
 export async function grantPartUrls(
-  services: MultipartServices & Pick<Services, 'db'>,
+  services: MultipartServices & { db: Database },
   tenantId: string,
   id: string,
   partNumbers: readonly number[],
@@ -171,7 +179,7 @@ export async function completeSourceUpload(services: MultipartServices, job: Job
  * Discards the parts of a source upload that will never be completed (its job canceled, deleted or
  * expired). Idempotent: an upload already completed or aborted is left as it is.
  */
-export async function abortSourceUpload(services: Pick<Services, 'store'>, job: Pick<Job, 'sourceKey' | 'sourceUploadId'>): Promise<void> {
+export async function abortSourceUpload(services: { store: ObjectStore }, job: Pick<Job, 'sourceKey' | 'sourceUploadId'>): Promise<void> {
   if (job.sourceUploadId === null) return;
   await services.store.abortMultipartUpload(job.sourceKey, job.sourceUploadId);
 }

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { expandRenditions } from '../../protocol/job-spec.js';
 import { InvalidStateError, NotFoundError, ValidationError } from './errors.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { validateCreateJobInput, type CreateJobInput } from './create-input.js';
 import { hashInput, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import { outputKey, sourceKey } from './keys.js';
@@ -18,12 +21,17 @@ export const RENDITION_POSITION_GAP = 10;
 
 export { CANCELABLE_STATUSES } from './transitions.js';
 
-type JobServices = Pick<Services, 'db' | 'store' | 'config' | 'logger'> & {
+/** What the job operations need; the GraphQL context's services fit it. */
+export interface JobServices {
+  db: Database;
+  store: ObjectStore;
+  config: Config;
+  logger: Logger;
   /** Checks a webhook URL's host (SSRF guard); returns a reason to refuse it, or null. */
   checkWebhookUrl?: (url: string) => Promise<string | null>;
   /** Checks a source URL's host against the same address rules (INGEST_ALLOW_PRIVATE); a reason, or null. */
   checkSourceUrl?: (url: string) => Promise<string | null>;
-};
+}
 
 /**
  * Creates a job awaiting its upload (or, for a URL source, QUEUED at once: a worker fetches it), or

@@ -5,14 +5,23 @@
  * size the worker fetched.
  */
 import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type SourceCopiedRequest, type SourceCopyRequest, type SourceCopyResponse } from '../../protocol/worker-api.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/client.js';
+import type { JobListener } from '../realtime/index.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { sanitizeFilename } from './create-input.js';
 import { sourceCopyKey } from './keys.js';
 import { recordSourceCopy } from './sql/source-copy.js';
 import { touchLease, type Lease, type LeaseOutcome } from './sql/lease.js';
 import { WorkerCallError, workerUrlTtlSeconds } from './worker-protocol.js';
 
-type CopyServices = Pick<Services, 'db' | 'store' | 'config' | 'jobListener'>;
+/** What copying a URL source into the store needs. */
+interface CopyServices {
+  db: Database;
+  store: ObjectStore;
+  config: Config;
+  jobListener: JobListener;
+}
 
 /** S3 allows at most 10,000 parts: above 156 GiB the parts grow past 16 MiB. */
 const MAX_PARTS = 10_000;
@@ -67,6 +76,6 @@ export async function completeSourceCopy(services: CopyServices, lease: Lease, r
     throw new WorkerCallError(422, `The copy of the source is ${head ? `${head.sizeBytes} bytes, not ${request.sizeBytes}` : 'not in the store'}`);
   }
   const outcome = await recordSourceCopy(services.db, { ...lease, leaseMs: services.config.leaseMs }, { key, sizeBytes: head.sizeBytes });
-  if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
+  if (outcome.kind === 'ok') services.jobListener.announce(outcome.job);
   return outcome;
 }

@@ -11,7 +11,11 @@ import path from 'node:path';
 import { expandRenditions } from '../../protocol/job-spec.js';
 import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type ClaimedJob, type CompleteRequest, type UploadsResponse } from '../../protocol/worker-api.js';
 import type { Job } from '../db/schema.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/client.js';
+import type { Telemetry } from '../metrics/telemetry.js';
+import type { JobListener } from '../realtime/index.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { jobToken } from '../workers/credentials.js';
 import { attemptOutputKey, attemptPrefix } from './keys.js';
 import { claimNextJob, returnUndeliveredClaim } from './sql/claim-job.js';
@@ -21,7 +25,18 @@ import { recordProgress, touchLease, type Lease, type LeaseOutcome, type Progres
 import { loadJobRecord } from './sql/read-jobs.js';
 import { releaseJob } from './sql/release-job.js';
 
-type ProtocolServices = Pick<Services, 'db' | 'store' | 'config' | 'signingKey' | 'jobListener' | 'telemetry'>;
+/** What the worker protocol needs; the API's services fit it. */
+export interface ProtocolServices {
+  db: Database;
+  store: ObjectStore;
+  config: Config;
+  /** Signs job tokens and links. */
+  signingKey: Buffer;
+  /** Announces progress to subscribers on every instance. */
+  jobListener: JobListener;
+  /** Where progress reports feed the ffmpeg speed metric (tenant-free). */
+  telemetry: Telemetry;
+}
 
 /** A worker's mistake in a call (a bad path, an output that is not in the store): a 4xx. */
 export class WorkerCallError extends Error {
@@ -95,8 +110,10 @@ export async function reportProgress(services: ProtocolServices, lease: Lease, r
   const outcome = await recordProgress(services.db, { ...lease, leaseMs: services.config.leaseMs }, { ...report, percent: Math.min(report.percent, 99.9) });
   // Not inside the update: every notifying commit takes a cluster-wide lock. The listener
   // coalesces progress (per job, and across jobs into one commit) after it is committed.
-  if (outcome.kind === 'ok') services.jobListener?.announce(outcome.job);
-  if (outcome.kind === 'ok') services.telemetry.progressReported(report.speed);
+  if (outcome.kind === 'ok') {
+    services.jobListener.announce(outcome.job);
+    services.telemetry.progressReported(report.speed);
+  }
   return outcome;
 }
 

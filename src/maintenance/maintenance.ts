@@ -9,11 +9,13 @@
  * 4. trims events and webhook attempts of finished jobs older than HISTORY_RETENTION_S, 1,000 rows per
  *    statement, so a backlog of a million rows never holds a lock for long.
  */
-import type { BackgroundContext } from '../background-context.js';
-import { startLeaderElection } from '../fly/scheduler/leader.js';
+import type { Config } from '../config/load-config.js';
+import type { Database, Sql } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { startLeaderElection } from '../pool/leader.js';
 import { deleteJob, sweepJobFiles } from '../jobs/delete-job.js';
 import { dueDeletions, jobsToExpire } from '../jobs/sql/delete-job.js';
-import type { Services } from '../services.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { abortOrphanedUploads } from './orphan-uploads.js';
 import { TRIM_BATCH_ROWS, trimJobEvents, trimWebhookAttempts } from './trim-history.js';
 
@@ -37,10 +39,17 @@ export interface Maintenance {
   stop(): Promise<void>;
 }
 
-type MaintenanceServices = Pick<Services, 'db' | 'sql' | 'store' | 'config' | 'logger'>;
+/** What the maintenance loop needs, given by the composition root. */
+export interface MaintenanceDeps {
+  db: Database;
+  sql: Sql;
+  store: ObjectStore;
+  config: Config;
+  logger: Logger;
+}
 
 /** One pass; stops between steps once `signal` aborts. */
-export async function runMaintenancePass(services: MaintenanceServices, signal?: AbortSignal): Promise<MaintenanceReport> {
+export async function runMaintenancePass(services: MaintenanceDeps, signal?: AbortSignal): Promise<MaintenanceReport> {
   const { db, config, logger } = services;
   const report: MaintenanceReport = { swept: 0, deletedJobs: 0, abortedUploads: 0, trimmedEvents: 0, trimmedWebhookAttempts: 0 };
   const go = () => !signal?.aborted;
@@ -78,8 +87,7 @@ export async function runMaintenancePass(services: MaintenanceServices, signal?:
 }
 
 /** Starts the loop on every instance; only the leader runs passes. */
-export function startMaintenance(context: BackgroundContext, options: { electionIntervalMs?: number } = {}): Maintenance {
-  const { services } = context;
+export function startMaintenance(services: MaintenanceDeps, options: { electionIntervalMs?: number } = {}): Maintenance {
   const logger = services.logger.child({ component: 'maintenance' });
   const intervalMs = services.config.maintenanceIntervalMs;
   const scoped = { ...services, logger };

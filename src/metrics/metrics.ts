@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Sql } from '../db/client.js';
-import type { ListenHealth } from '../db/listen-connection.js';
+import type { ListenHealth } from '../realtime/listen-connection.js';
 import { JOB_STATUSES } from '../db/schema.js';
 import type { Telemetry } from './telemetry.js';
 

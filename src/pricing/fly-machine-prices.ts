@@ -8,7 +8,7 @@
  * started machine. Recorded 2026-11-29. Prices in other regions are higher (up to about 1.5 times);
  * re-check the page and update this file (and its date) when Fly changes them.
  */
-import type { WorkerGuest } from '../fly/scheduler/guest.js';
+import type { WorkerGuest } from '../fly/guest.js';
 
 /** Seconds in the 30-day month Fly's monthly figures are quoted for. */
 const MONTH_SECONDS = 30 * 24 * 3600;

@@ -1,7 +1,7 @@
 import { backoffDelay } from '../../protocol/backoff.js';
 import { createGraphQLError, Repeater } from 'graphql-yoga';
-import type { JobChange, JobListener } from '../db/job-listener.js';
-import { JOB_ROUTING_KEY } from '../db/job-notifications.js';
+import type { JobChange, JobListener } from '../realtime/job-listener.js';
+import { JOB_ROUTING_KEY } from '../realtime/job-notifications.js';
 import { jobRecordLoader } from '../jobs/reader.js';
 import type { JobRecord } from '../jobs/reader.js';
 import { TERMINAL_STATUSES, type JobStatus } from '../db/schema.js';
@@ -29,7 +29,7 @@ async function subscribeToJob(context: GraphQLContext, globalId: string): Promis
   const { services, viewer } = context;
   const jobId = parseJobId(globalId);
   const listener = services.jobListener;
-  if (!jobId || !listener) throw notFound();
+  if (!jobId) throw notFound();
   const load = () => jobRecordLoader(services.db).load(jobId);
   // Listening starts before the first read (a Repeater starts on its first next()), so a change
   // committed in between is not missed: at worst it is read twice.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { findJob, listJobs, type JobRecord } from '../jobs/reader.js';
 import { builder } from '../graphql/builder.js';
 import { ValidationError } from '../jobs/errors.js';
-import { jobUuidOf } from '../graphql/global-id.js';
+import { jobUuidOf } from '../jobs/global-id.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { JobStatusEnum } from './enums.js';
 import { validateMetadata } from '../jobs/metadata.js';

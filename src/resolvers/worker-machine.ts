@@ -18,6 +18,6 @@ builder.queryField('machines', (t) =>
     type: [WorkerMachineRef],
     description: 'The worker pool as the scheduler sees it. Operator data: with API_KEYS set, only keys in ADMIN_API_KEYS may read it.',
     authScopes: { admin: true },
-    resolve: (_root, _args, context) => context.services.machines?.list() ?? [],
+    resolve: (_root, _args, context) => context.services.machines.list(),
   }),
 );

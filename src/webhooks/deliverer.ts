@@ -1,8 +1,31 @@
 import { Webhook } from 'standardwebhooks';
-import type { BackgroundContext } from '../background-context.js';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { type ListenConnection, WEBHOOK_CHANNEL } from '../realtime/index.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { attemptDelivery, type AttemptContext } from './attempt.js';
-import { claimDueDeliveries, millisecondsUntilNextDue, WEBHOOK_CHANNEL } from './deliveries.js';
+import { claimDueDeliveries, millisecondsUntilNextDue } from './deliveries.js';
 import type { ResolveHost } from './url-guard.js';
+import type { Telemetry } from '../metrics/telemetry.js';
+
+/** What the deliverer needs, given by the composition root. */
+export interface WebhookDelivererDeps {
+  db: Database;
+  logger: Logger;
+  store: ObjectStore;
+  /** Signs links and credentials (download URLs in the payload). */
+  signingKey: Buffer;
+  /** Signs webhooks (Standard Webhooks `whsec_...`). */
+  webhookSecret: string;
+  /** The instance's LISTEN session: wakes the loop when a delivery is enqueued, and after a reconnect. */
+  listen: ListenConnection;
+  /** Base of the links in payloads: `PUBLIC_URL`, else this instance's own URL. */
+  publicUrl: string;
+  config: Pick<Config, 'webhookTimeoutMs' | 'webhookAllowPrivate' | 'webhookRetryBaseMs' | 'webhookMaxRetrySeconds' | 'downloadUrlTtlSeconds'>;
+  /** Counts each attempt's outcome for metrics (tenant-free). */
+  telemetry: Pick<Telemetry, 'webhookAttempted'>;
+}
 
 export interface WebhookDelivererOptions {
   /** Attempts in flight at once on this instance. @default 8 */
@@ -33,23 +56,22 @@ const LEASE_MARGIN_MS = 30_000;
  * the earliest retry — then claims due deliveries (SKIP LOCKED, so instances share the work) and
  * attempts them concurrently. Idle, it costs two small indexed queries per `maxIdleMs`.
  */
-export async function startWebhookDeliverer(context: BackgroundContext, options: WebhookDelivererOptions = {}): Promise<WebhookDeliverer> {
-  const { services } = context;
-  const { config, db, logger } = services;
+export async function startWebhookDeliverer(deps: WebhookDelivererDeps, options: WebhookDelivererOptions = {}): Promise<WebhookDeliverer> {
+  const { config, db, logger } = deps;
   const log = logger.child({ component: 'webhooks' });
   const concurrency = options.concurrency ?? 8;
   const maxIdleMs = options.maxIdleMs ?? 30_000;
   const leaseMs = config.webhookTimeoutMs + LEASE_MARGIN_MS;
   const shutdown = new AbortController();
-  const signer = new Webhook(services.webhookSecret);
+  const signer = new Webhook(deps.webhookSecret);
   const attemptContext: AttemptContext = {
     db,
     logger: log,
     sign: (webhookId, timestamp, body) => signer.sign(webhookId, timestamp, body),
     urls: {
-      store: services.store,
-      signingKey: services.signingKey,
-      publicUrl: config.publicUrl ?? context.url,
+      store: deps.store,
+      signingKey: deps.signingKey,
+      publicUrl: deps.publicUrl,
       ttlSeconds: config.downloadUrlTtlSeconds,
     },
     allowPrivate: config.webhookAllowPrivate,
@@ -58,7 +80,7 @@ export async function startWebhookDeliverer(context: BackgroundContext, options:
     maxRetrySeconds: config.webhookMaxRetrySeconds,
     signal: shutdown.signal,
     resolveHost: options.resolveHost,
-    onAttempt: (outcome) => services.telemetry.webhookAttempted(outcome),
+    onAttempt: (outcome) => deps.telemetry.webhookAttempted(outcome),
   };
 
   const inFlight = new Set<Promise<void>>();
@@ -113,8 +135,8 @@ export async function startWebhookDeliverer(context: BackgroundContext, options:
       });
   }
 
-  // Called on every (re)connection of the LISTEN session: whatever was notified meanwhile is found.
-  const listener = await services.sql.listen(WEBHOOK_CHANNEL, () => wake(), () => wake());
+  // On a resync (the LISTEN session was lost and is back), whatever was notified meanwhile is found.
+  const unlisten = await deps.listen.subscribe(WEBHOOK_CHANNEL, { onPayload: wake, onResync: wake });
   wake();
 
   return {
@@ -126,7 +148,7 @@ export async function startWebhookDeliverer(context: BackgroundContext, options:
       shutdown.abort();
       await pumping;
       await Promise.all(inFlight);
-      await listener.unlisten().catch(() => {});
+      await unlisten().catch(() => {});
     },
   };
 }

@@ -17,8 +17,6 @@ import {
  * receiver holds no connection and no row lock, and a claim whose instance died simply expires.
  */
 
-/** Channel the trigger notifies when a delivery is enqueued (payload: the job id). */
-export const WEBHOOK_CHANNEL = 'ffly_webhook_due';
 
 type Executor = Pick<Database, 'select' | 'insert' | 'update' | 'execute'>;
 

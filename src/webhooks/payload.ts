@@ -1,5 +1,5 @@
 import type { JobRecord } from '../jobs/reader.js';
-import { encodeGlobalId } from '../graphql/global-id.js';
+import { encodeGlobalId } from '../jobs/global-id.js';
 import { mintOutputUrl, type OutputUrlContext } from '../jobs/output-urls.js';
 
 /** The webhook event types; each is the terminal status it reports, e.g. COMPLETED -> job.completed. */

@@ -69,7 +69,7 @@ export async function resolveWebhookTarget(rawUrl: string, options: WebhookGuard
   return { url, addresses };
 }
 
-/** `Services.checkWebhookUrl` for createJob: the reason to refuse a URL, or null. */
+/** `ApiServices.checkWebhookUrl` for createJob: the reason to refuse a URL, or null. */
 export function createWebhookUrlChecker(config: Pick<Config, 'webhookAllowPrivate'>): (url: string) => Promise<string | null> {
   return async (url) => {
     const result = await resolveWebhookTarget(url, { allowPrivate: config.webhookAllowPrivate });

@@ -1,6 +1,8 @@
 import { requeueExpiredLeases } from '../jobs/sql/requeue-expired.js';
 import type { Job } from '../db/schema.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
 
 export interface LeaseReaper {
   /** Runs one sweep now (tests, and the first sweep at start). */
@@ -14,10 +16,10 @@ export interface LeaseReaper {
  * block each other; a sweep every few seconds finds a dead worker's job within LEASE_MS plus that.
  */
 export function startLeaseReaper(
-  services: Pick<Services, 'db' | 'config' | 'logger'>,
+  deps: { db: Database; config: Pick<Config, 'maxAttempts' | 'retryBaseMs'>; logger: Logger },
   options: { intervalMs?: number; onLost?: (job: Job, machineId: string | null) => void } = {},
 ): LeaseReaper {
-  const { db, config, logger } = services;
+  const { db, config, logger } = deps;
   let running: Promise<number> | null = null;
   const sweep = (): Promise<number> => {
     running ??= requeueExpiredLeases(db, { maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs })

@@ -6,7 +6,8 @@
  * lease calls, with the worker config the pool really sends.
  */
 import { describe, expect, test } from 'vitest';
-import { buildWorkerConfig, type FlyClientOptions } from '../../src/fly/index.js';
+import type { FlyClientOptions } from '../../src/fly/index.js';
+import { buildWorkerConfig } from '../../src/pool/index.js';
 import { clientFor, startEmulator } from './helpers.js';
 import { documentedQuery, problems, REQUEST_SCHEMAS, RESPONSE_SCHEMAS, type Schema } from './swagger-schemas.js';
 

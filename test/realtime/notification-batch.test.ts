@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatch, encodeBatch, MAX_PAYLOAD_BYTES, type NotificationEvent } from '../../src/db/notification-batch.js';
+import { decodeBatch, encodeBatch, MAX_PAYLOAD_BYTES, type NotificationEvent } from '../../src/realtime/notification-batch.js';
 
 const jobEvent = (index: number): NotificationEvent => {
   const id = `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;

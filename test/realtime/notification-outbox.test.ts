@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import type { NotificationEvent } from '../../src/db/notification-batch.js';
-import { createNotificationOutbox } from '../../src/db/notification-outbox.js';
+import type { NotificationEvent } from '../../src/realtime/notification-batch.js';
+import { createNotificationOutbox } from '../../src/realtime/notification-outbox.js';
 
 function outboxWithRecorder(send: (events: NotificationEvent[]) => Promise<void> = async () => {}) {
   const sent: Array<{ at: number; events: NotificationEvent[] }> = [];

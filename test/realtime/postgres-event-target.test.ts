@@ -1,7 +1,8 @@
 import { createPubSub } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/client.js';
-import { createPostgresEventTarget, type PostgresEventTarget } from '../../src/db/pubsub.js';
+import { type ListenConnection, openListenConnection } from '../../src/realtime/listen-connection.js';
+import { createPostgresEventTarget, type PostgresEventTarget } from '../../src/realtime/pubsub.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestDatabase } from '../support/database.js';
 
@@ -11,9 +12,13 @@ describe('the PostgreSQL event target', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: DatabaseHandle;
   const targets: PostgresEventTarget[] = [];
+  const connections: ListenConnection[] = [];
   const start = async () => {
-    const target = await createPostgresEventTarget({ url: database.url, sql: pool.sql, channel: 'test_events', logger: silentLogger() });
+    // A LISTEN session of its own, as each API instance has.
+    const connection = await openListenConnection({ url: database.url, publisher: pool.sql, logger: silentLogger() });
+    const target = await createPostgresEventTarget({ connection, sql: pool.sql, channel: 'test_events', logger: silentLogger() });
     targets.push(target);
+    connections.push(connection);
     return { target, pubsub: createPubSub<Events>({ eventTarget: target }) };
   };
   beforeAll(async () => {
@@ -23,6 +28,7 @@ describe('the PostgreSQL event target', () => {
   });
   afterAll(async () => {
     for (const target of targets) await target.close();
+    for (const connection of connections) await connection.close();
     await pool.close();
     await database.drop();
   });

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MachineConfig } from '../../src/fly/index.js';
-import { handleLostMachine } from '../../src/fly/scheduler/dead-machine.js';
-import { PoolView } from '../../src/fly/scheduler/index.js';
+import { handleLostMachine } from '../../src/pool/dead-machine.js';
+import { PoolView } from '../../src/pool/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { clientFor, eventually, readReports, startEmulator, temporaryDirectory, workerConfig } from '../fly/helpers.js';
 

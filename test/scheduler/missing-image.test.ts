@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlyClient } from '../../src/fly/index.js';
-import { buildWorkerConfig, PoolView } from '../../src/fly/scheduler/index.js';
-import { reconcilePool } from '../../src/fly/scheduler/reconcile.js';
-import { WorkerImageStatus } from '../../src/fly/scheduler/worker-image.js';
+import { buildWorkerConfig, PoolView } from '../../src/pool/index.js';
+import { reconcilePool } from '../../src/pool/reconcile.js';
+import { WorkerImageStatus } from '../../src/pool/worker-image.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createMediaWorkspace, type MediaWorkspace } from '../support/media-fixtures.js';
 import { waitFor } from '../support/worker.js';

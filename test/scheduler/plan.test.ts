@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planPool, type PlanInput, type PoolMachine } from '../../src/fly/scheduler/index.js';
+import { planPool, type PlanInput, type PoolMachine } from '../../src/pool/index.js';
 
 const VERSION = 'v-current';
 const NOW = 1_000_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PoolView } from '../../src/fly/scheduler/index.js';
+import { PoolView } from '../../src/pool/index.js';
 import type { Machine } from '../../src/fly/index.js';
 
 const listed = (id: string, state: string): Machine =>

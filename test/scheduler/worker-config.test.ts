@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { buildWorkerConfig } from '../../src/fly/scheduler/index.js';
+import { buildWorkerConfig } from '../../src/pool/index.js';
 
 const input = {
   image: 'registry.fly.io/ffly-worker:deployment-1',

@@ -1,4 +1,4 @@
-import { jobUuidOf } from '../../src/graphql/global-id.js';
+import { jobUuidOf } from '../../src/jobs/global-id.js';
 import type { TestApp } from './app.js';
 
 export const JOB_FIELDS = `

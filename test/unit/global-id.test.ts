@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeGlobalId, encodeGlobalId, jobUuidOf } from '../../src/graphql/global-id.js';
+import { decodeGlobalId, encodeGlobalId, jobUuidOf } from '../../src/jobs/global-id.js';
 
 const UUID = '0d6b3f0e-9c1a-4f7e-8a2b-3c4d5e6f7a8b';
 const OLD_ID = Buffer.from(`Job:${UUID}`).toString('base64');

@@ -49,7 +49,7 @@ describe('durable webhook delivery', () => {
       sql`update webhook_deliveries set attempts = 1, lease_id = gen_random_uuid(), locked_until = now() + interval '1 second'`,
     );
 
-    const survivor = await startWebhookDeliverer({ services: app.server.services, url: app.url });
+    const survivor = await startWebhookDeliverer({ ...app.server.services, listen: app.server.realtime.connection, publicUrl: app.url });
     onTestFinished(() => survivor.stop());
     const startedAt = Date.now();
     const delivery = await waitForSettledDelivery(app, job.id);

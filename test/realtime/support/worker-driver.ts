@@ -1,5 +1,5 @@
 import type { ClaimedJob } from '../../../protocol/worker-api.js';
-import { jobUuidOf } from '../../../src/graphql/global-id.js';
+import { jobUuidOf } from '../../../src/jobs/global-id.js';
 import { machineCredential } from '../../../src/workers/credentials.js';
 import type { TestApp } from '../../support/app.js';
 import { createJob, runMutation, START_JOB, upload, wavInput } from '../../support/jobs.js';

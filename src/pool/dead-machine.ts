@@ -7,8 +7,8 @@
  *   pool creates a fresh one when there is work for it.
  * - it exited cleanly, or it has been started again since it died: nothing to do.
  */
-import { latestExit } from '../exit.js';
-import { isNotFound } from '../errors.js';
+import { latestExit } from '../fly/exit.js';
+import { isNotFound } from '../fly/errors.js';
 import { destroyPoolMachine, type MachineActionsDeps, stopPoolMachine } from './machine-actions.js';
 import { ALIVE_STATES, isAbnormalExit } from './plan.js';
 import type { PoolView } from './pool-view.js';

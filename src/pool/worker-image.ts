@@ -6,7 +6,7 @@
  * notifications trigger), logs one error per pass, and counts the refusals here for operators
  * (`Scheduler.workerImage()`; a metric once the service exports metrics).
  */
-import { isFlyApiError } from '../errors.js';
+import { isFlyApiError } from '../fly/errors.js';
 
 export interface WorkerImageSnapshot {
   image: string;

@@ -2,7 +2,7 @@ import { createPubSub, type PubSub } from 'graphql-yoga';
 import { JOB_CHANNEL, JOB_ROUTING_KEY, jobChangeOf, jobTopic, type JobChange } from './job-notifications.js';
 import type { ListenHealth } from './listen-connection.js';
 import { createPostgresEventTarget, type PostgresEventTargetOptions } from './pubsub.js';
-import type { Job } from './schema.js';
+import type { Job } from '../db/schema.js';
 
 export type { JobChange };
 
@@ -35,12 +35,12 @@ export interface JobListener {
 
 export type JobListenerOptions = Pick<
   PostgresEventTargetOptions,
-  'url' | 'sql' | 'logger' | 'topicIntervalMs' | 'flushIntervalMs' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs'
+  'connection' | 'sql' | 'logger' | 'topicIntervalMs' | 'flushIntervalMs'
 >;
 
 /**
- * One LISTEN session per API instance fans job notifications out to this instance's subscribers,
- * through the PostgreSQL event target (pubsub.ts). Notifications carry ids and versions only.
+ * The instance's LISTEN session fans job notifications out to this instance's subscribers, through
+ * the PostgreSQL event target (pubsub.ts). Notifications carry ids and versions only.
  */
 export async function startJobListener(options: JobListenerOptions): Promise<JobListener> {
   const eventTarget = await createPostgresEventTarget({ ...options, channel: JOB_CHANNEL });

@@ -17,7 +17,7 @@ export interface NotificationBatch {
    * transaction, which every instance (the sender too) delivers when they arrive.
    */
   origin?: string;
-  /** The origin's sequence number of this notifying commit: heartbeats and batches share it. */
+  /** The origin's sequence number of this notifying commit. */
   seq?: number;
   events: NotificationEvent[];
 }

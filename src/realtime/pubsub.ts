@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { Sql } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import type { Sql } from './client.js';
-import { openListenConnection, type ListenHealth } from './listen-connection.js';
+import type { ListenConnection, ListenHealth } from './listen-connection.js';
 import { decodeBatch, encodeBatch, type NotificationEvent } from './notification-batch.js';
 import { createNotificationOutbox } from './notification-outbox.js';
 
 export interface PostgresEventTargetOptions {
-  /** The database whose channel is listened to (a dedicated session is opened on it). */
-  url: string;
+  /** The instance's LISTEN session. */
+  connection: ListenConnection;
   /** The instance's pool, which sends the notifications. */
   sql: Sql;
   channel: string;
@@ -18,10 +18,6 @@ export interface PostgresEventTargetOptions {
   topicIntervalMs?: number;
   /** See {@link createNotificationOutbox}. @default 50 */
   flushIntervalMs?: number;
-  /** See {@link openListenConnection}. @default 2500 */
-  heartbeatIntervalMs?: number;
-  /** See {@link openListenConnection}. @default 3000 */
-  heartbeatTimeoutMs?: number;
 }
 
 type Listener = EventListenerOrEventListenerObject;
@@ -30,7 +26,7 @@ type Listener = EventListenerOrEventListenerObject;
 export interface PostgresEventTarget extends EventTarget {
   /** The LISTEN session's health (see {@link ListenHealth}). */
   health(): ListenHealth;
-  /** Sends what is still held back, then stops listening. Listeners stay registered (and silent). */
+  /** Sends what is still held back, then stops listening (the session itself stays open). Listeners stay registered (and silent). */
   close(): Promise<void>;
 }
 
@@ -87,14 +83,7 @@ export async function createPostgresEventTarget(options: PostgresEventTargetOpti
     },
   });
 
-  const connection = await openListenConnection({
-    url: options.url,
-    channel,
-    publisher: sql,
-    logger,
-    heartbeatIntervalMs: options.heartbeatIntervalMs,
-    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
-    heartbeatPayload: () => encodeBatch({ origin, seq: ++seq }, [])[0]!,
+  const unsubscribe = await options.connection.subscribe(channel, {
     onPayload(payload) {
       const batch = decodeBatch(payload);
       if (!batch) return logger.warn({ channel }, 'ignoring a malformed notification');
@@ -121,14 +110,14 @@ export async function createPostgresEventTarget(options: PostgresEventTargetOpti
       registered.delete(listener);
       if (registered.size === 0) listeners.delete(topic);
     },
-    health: () => connection.health(),
+    health: () => options.connection.health(),
     dispatchEvent(event: Event) {
       outbox.add(event.type, (event as CustomEvent).detail);
       return true;
     },
     async close() {
       await outbox.drain();
-      await connection.close();
+      await unsubscribe();
     },
   };
 }

@@ -13,8 +13,8 @@
  * scheduling pass reads the queue), and it cannot have been replaced while its session lives on.
  */
 import type postgres from 'postgres';
-import type { Sql } from '../../db/client.js';
-import type { Logger } from '../../logger.js';
+import type { Sql } from '../db/client.js';
+import type { Logger } from '../logger.js';
 
 /** The two-key advisory lock ('ffly', 1): two int4 keys appear as classid/objid in pg_locks. */
 const LOCK_CLASS = 0x6666_6c79;

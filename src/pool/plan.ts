@@ -3,7 +3,7 @@
  * Stopped machines are started before any is created (a start is ~300 ms, a create pays the image
  * pull), and only as many machines run as `MAX_MACHINES` allows.
  */
-import type { MachineExit } from '../exit.js';
+import type { MachineExit } from '../fly/exit.js';
 import type { PoolMachine } from './pool-view.js';
 
 /** States of a machine that runs or is about to: they count against `MAX_MACHINES`. */

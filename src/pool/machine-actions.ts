@@ -4,9 +4,9 @@
  * A lease someone else holds means "leave this machine alone", never an error.
  */
 import type { Logger } from 'pino';
-import type { FlyClient } from '../client-types.js';
-import { isLeaseConflict, isNotFound } from '../errors.js';
-import type { Machine, MachineConfig } from '../types.js';
+import type { FlyClient } from '../fly/client-types.js';
+import { isLeaseConflict, isNotFound } from '../fly/errors.js';
+import type { Machine, MachineConfig } from '../fly/types.js';
 
 /** Long enough for a start or a destroy with retries; released as soon as the call is done. */
 const LEASE_TTL_SECONDS = 30;

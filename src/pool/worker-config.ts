@@ -5,9 +5,9 @@
  * replaced rather than started.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../canonical-json.js';
-import type { Machine, MachineConfig } from '../types.js';
-import { toGuestConfig, type WorkerGuest } from './guest.js';
+import { canonicalJson } from '../canonical-json.js';
+import type { Machine, MachineConfig } from '../../protocol/fly-machines.js';
+import { toGuestConfig, type WorkerGuest } from '../fly/guest.js';
 
 /** Metadata key marking pool membership (the list filter); its value is {@link POOL_NAME}. */
 export const POOL_METADATA_KEY = 'ffly_pool';

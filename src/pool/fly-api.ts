@@ -7,12 +7,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isLoopbackUrl } from '../../config/load-config.js';
-import type { Config } from '../../config/load-config.js';
-import type { Logger } from '../../logger.js';
-import { createFlyClient, type FlyClientOptions } from '../client.js';
-import type { FlyClient } from '../client-types.js';
-import { type LocalEmulator, startLocalEmulator } from '../../local-emulator.js';
+import { isLoopbackUrl } from '../config/load-config.js';
+import type { Config } from '../config/load-config.js';
+import type { Logger } from '../logger.js';
+import { createFlyClient, type FlyClientOptions } from '../fly/client.js';
+import type { FlyClient } from '../fly/client-types.js';
+import { type LocalEmulator, startLocalEmulator } from '../local-emulator.js';
 
 export interface FlyApi {
   client: FlyClient;

@@ -5,8 +5,8 @@
  * is taken as old news rather than as the truth. Anything else the list says wins: a machine missing
  * from it was destroyed behind the scheduler's back and is forgotten.
  */
-import { latestExit, type MachineExit } from '../exit.js';
-import type { Machine } from '../types.js';
+import { latestExit, type MachineExit } from '../fly/exit.js';
+import type { Machine } from '../fly/types.js';
 import { machineVersion } from './worker-config.js';
 
 /** How long our own action outranks a list that does not show it yet. */

@@ -3,9 +3,9 @@
  * plan, and act. Actions on different machines run concurrently; the client's token buckets keep them
  * within Fly's rate limits, so a burst of work is slowed down rather than refused.
  */
-import type { Database } from '../../db/client.js';
-import { isCapacityError } from '../errors.js';
-import { readDemand } from '../../jobs/reader.js';
+import type { Database } from '../db/client.js';
+import { isCapacityError } from '../fly/errors.js';
+import { readDemand } from '../jobs/reader.js';
 import { createPoolMachine, destroyPoolMachine, type MachineActionsDeps, startPoolMachine } from './machine-actions.js';
 import { ALIVE_STATES, type DestroyReason, type Plan, planPool } from './plan.js';
 import type { PoolView } from './pool-view.js';

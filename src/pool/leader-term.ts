@@ -4,13 +4,13 @@
  * pool from the API every few seconds (slower after failures, e.g. 429s), and by dead-machine checks.
  * Passes never overlap: requests made during one coalesce into a single next pass.
  */
-import type { Database, Sql } from '../../db/client.js';
-import type { JobListener } from '../../db/job-listener.js';
-import type { Logger } from '../../logger.js';
-import type { FlyClient } from '../client-types.js';
-import { isFlyApiError } from '../errors.js';
+import { backoffDelay } from '../../protocol/backoff.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { type JobListener, type ListenConnection, listenForLostMachines, type LostMachineReport } from '../realtime/index.js';
+import type { FlyClient } from '../fly/client-types.js';
+import { isFlyApiError } from '../fly/errors.js';
 import { handleLostMachine } from './dead-machine.js';
-import { listenForLostMachines, type LostMachineReport } from './lost-machine-reports.js';
 import { PoolView } from './pool-view.js';
 import { reconcilePool } from './reconcile.js';
 import type { WorkerConfig } from './worker-config.js';
@@ -23,8 +23,9 @@ const MAX_BACKOFF_MS = 30_000;
 
 export interface LeaderTermDeps {
   db: Database;
-  sql: Sql;
-  jobListener: JobListener | null;
+  jobs: JobListener;
+  /** The instance's LISTEN session, for lost-machine reports from standbys. */
+  listen: ListenConnection;
   client: FlyClient;
   logger: Logger;
   worker: WorkerConfig;
@@ -80,7 +81,9 @@ export function startLeaderTerm(deps: LeaderTermDeps, signal: AbortSignal): Lead
         const rateLimited = isFlyApiError(error, 429);
         logger.warn({ err: error, failures }, rateLimited ? 'Fly API rate limit reached: scheduling slows down' : 'scheduling pass failed; retrying');
       }
-      const delay = retrySoon ? RETRY_SOON_MS : Math.min(deps.reconcileIntervalMs * 2 ** failures, Math.max(MAX_BACKOFF_MS, deps.reconcileIntervalMs));
+      // Failing passes back off (exponentially, with jitter) from the refresh interval up to MAX_BACKOFF_MS.
+      const backoff = { baseMs: deps.reconcileIntervalMs, maxMs: Math.max(MAX_BACKOFF_MS, deps.reconcileIntervalMs) };
+      const delay = retrySoon ? RETRY_SOON_MS : failures === 0 ? deps.reconcileIntervalMs : backoffDelay(failures, backoff);
       if (refresh || retrySoon || failures > 0) nextRefreshAt = Date.now() + delay;
       clearTimeout(timer);
       timer = setTimeout(() => request('refresh'), Math.max(0, nextRefreshAt - Date.now()));
@@ -107,18 +110,18 @@ export function startLeaderTerm(deps: LeaderTermDeps, signal: AbortSignal): Lead
   }
 
   const finished = (async () => {
-    const unwatch = deps.jobListener?.watchAll((change) => {
+    const unwatch = deps.jobs.watchAll((change) => {
       // null: notifications may have been missed (a reconnect); a pass re-reads everything anyway.
       if (change === null || change.status === 'QUEUED') request('fast');
     });
-    const unlisten = await listenForLostMachines(deps.sql, logger, reportLostMachine).catch((error: unknown) => {
+    const unlisten = await listenForLostMachines(deps.listen, logger, reportLostMachine).catch((error: unknown) => {
       logger.warn({ err: error }, 'not listening for lost-machine reports of other instances');
       return async () => {};
     });
     request('refresh');
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     clearTimeout(timer);
-    unwatch?.();
+    unwatch();
     await unlisten().catch(() => {});
     await draining;
     await Promise.all(checks);
