@@ -4,7 +4,7 @@ import { describeOutcome, downloadOutputs, followJob } from './follow.js';
 import { onInterrupt, shellQuote } from './interrupt.js';
 import { parseOutputSpecs } from './output-specs.js';
 import { rejectedFlagError } from './rejected-flag.js';
-import type { TranscodeOptions } from './transcode.js';
+import type { TranscodeOptions } from './transcode-options.js';
 
 /** True when `ffly transcode`'s argument is a URL for the service to fetch rather than a local file. */
 export function isSourceUrl(argument: string): boolean {

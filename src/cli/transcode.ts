@@ -11,19 +11,10 @@ import { onInterrupt, shellQuote } from './interrupt.js';
 import { parseOutputSpecs } from './output-specs.js';
 import { rejectedFlagError } from './rejected-flag.js';
 import { isSourceUrl, transcodeUrl } from './transcode-url.js';
+import type { TranscodeOptions } from './transcode-options.js';
 import { UsageError } from './usage-error.js';
 
-export interface TranscodeOptions {
-  audio: string[];
-  video: string[];
-  image: string[];
-  waveform?: boolean;
-  /** `true` for a bare --loudness (-16 LUFS). */
-  loudness?: string | boolean;
-  out: string;
-  /** Overrides the media type guessed from the file's extension. */
-  contentType?: string;
-}
+export type { TranscodeOptions } from './transcode-options.js';
 
 /**
  * `ffly transcode`: create the job, upload the file, start it, follow it live, download every

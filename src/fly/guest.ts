@@ -2,7 +2,7 @@
  * The worker VM size. Fly rejects impossible sizes only when a machine is created, long after the
  * deploy; checking them in `loadConfig` makes a bad `FLY_WORKER_*` value fail the API at start instead.
  */
-import type { CpuKind, GuestConfig } from './types.js';
+import type { CpuKind, GuestConfig } from '../../protocol/fly-machines.js';
 
 export interface WorkerGuest {
   cpuKind: CpuKind;

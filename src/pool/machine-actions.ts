@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { FlyClient } from '../fly/client-types.js';
 import { isLeaseConflict, isNotFound } from '../fly/errors.js';
-import type { Machine, MachineConfig } from '../fly/types.js';
+import type { Machine, MachineConfig } from '../../protocol/fly-machines.js';
 
 /** Long enough for a start or a destroy with retries; released as soon as the call is done. */
 const LEASE_TTL_SECONDS = 30;

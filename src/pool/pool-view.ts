@@ -6,7 +6,7 @@
  * from it was destroyed behind the scheduler's back and is forgotten.
  */
 import { latestExit, type MachineExit } from '../fly/exit.js';
-import type { Machine } from '../fly/types.js';
+import type { Machine } from '../../protocol/fly-machines.js';
 import { machineVersion } from './worker-config.js';
 
 /** How long our own action outranks a list that does not show it yet. */

@@ -6,7 +6,7 @@ import { builder } from '../graphql/builder.js';
 import { deleteJob, type DeletedJob } from '../jobs/delete-job.js';
 import { NotFoundError } from '../jobs/errors.js';
 import { readMachineSeconds } from '../jobs/reader.js';
-import { encodeGlobalId } from '../graphql/global-id.js';
+import { encodeGlobalId } from '../jobs/global-id.js';
 import { machinePricePerSecondUsd } from '../pricing/fly-machine-prices.js';
 import { JobRef, parseJobId } from './job.js';
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
-import type { PresignedRequest } from './object-store.js';
+import type { PresignedRequest } from './presigned.js';
 
 /** One part the store holds for a multipart upload (what ListParts answers). */
 export interface StoredPart {

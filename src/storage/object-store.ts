@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createMultipartOperations } from './multipart.js';
+import type { PresignedRequest } from './presigned.js';
 
 export interface ObjectStoreSettings {
   endpoint: string;
@@ -19,13 +20,7 @@ export interface ObjectStoreSettings {
   forcePathStyle: boolean;
 }
 
-export interface PresignedRequest {
-  url: string;
-  method: 'PUT' | 'GET';
-  /** Headers the client must send exactly as given (they are part of the signature). */
-  headers: Record<string, string>;
-  expiresAt: Date;
-}
+export type { PresignedRequest } from './presigned.js';
 
 export interface ObjectHead {
   sizeBytes: number;
