@@ -232,16 +232,20 @@ describe('the worker protocol', () => {
     const file = grant.body.files[0];
     expect(file).toMatchObject({ path: 'big.mp4', kind: 'multipart', partSizeBytes: 16 * 1024 * 1024 });
     expect(file.parts).toHaveLength(5);
-    // Small parts keep the test light; the store assembles whatever parts it was given, in order.
+    // The store enforces S3's 5 MiB minimum for every part but the last: a 5 MiB first part, a short last one.
+    const bodies = [Buffer.alloc(5 * 1024 * 1024, 'a'), Buffer.from('tail;')];
     const parts = [];
-    for (const part of file.parts.slice(0, 2)) {
-      const response = await fetch(part.url, { method: 'PUT', body: `part-${part.partNumber};` });
+    for (const [index, part] of file.parts.slice(0, 2).entries()) {
+      const response = await fetch(part.url, { method: 'PUT', body: bodies[index] });
+      expect(response.status).toBe(200);
       parts.push({ partNumber: part.partNumber, etag: response.headers.get('etag')! });
     }
     const completed = await post(`/jobs/${claimed.id}/uploads/complete`, claimed.token, { path: 'big.mp4', uploadId: file.uploadId, parts });
     expect(completed.status).toBe(200);
     const { store } = app.server.services;
-    expect(await store.getText(`jobs/${claimed.id}/attempts/${leaseOf(claimed)}/big.mp4`)).toBe('part-1;part-2;');
+    const assembled = await store.getText(`jobs/${claimed.id}/attempts/${leaseOf(claimed)}/big.mp4`);
+    expect(assembled.length).toBe(5 * 1024 * 1024 + 'tail;'.length);
+    expect(assembled.endsWith('aaaatail;')).toBe(true);
   });
 
   it('presigns upload URLs only under the attempt’s own output directory', async () => {
