@@ -118,6 +118,23 @@ describe('fair claims between tenants', () => {
     expect((await claim())!.id).toBe(b[2]);
   });
 
+  it("does not let a job waiting out a long backoff put a newcomer's backlog before everyone else", async () => {
+    const [stuck] = await queue('a', 1);
+    const claimed = (await claim())!;
+    expect(claimed.id).toBe(stuck);
+    await failJob(handle.db, { jobId: claimed.id, leaseId: claimed.leaseId! }, { code: 'STALLED', message: 'stalled', detail: null }, { maxAttempts: 3, retryBaseMs: 3_600_000 });
+    const a = await queue('a', 4);
+    expect((await claim())!.id).toBe(a[0]);
+    expect((await claim())!.id).toBe(a[1]);
+    // B arrives with three jobs while A's first waits an hour in QUEUED, far back in the order:
+    // B's jobs start where the claims have got to, so A and B alternate.
+    const b = await queue('b', 3);
+    const next: string[] = [];
+    for (let index = 0; index < 5; index += 1) next.push((await claim())!.id);
+    expect(next).toEqual([b[0], a[2], b[1], a[3], b[2]]);
+    expect(await claim()).toBeNull();
+  });
+
   it('passes over jobs waiting out a retry backoff to the next tenant', async () => {
     await queue('a', 1);
     await handle.sql`update jobs set run_after = now() + interval '1 hour' where tenant_id = 'a'`;
