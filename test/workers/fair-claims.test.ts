@@ -4,6 +4,7 @@ import { connectDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { claimNextJob } from '../../src/jobs/sql/claim-job.js';
 import { enqueueJob } from '../../src/jobs/sql/enqueue-job.js';
 import { failJob } from '../../src/jobs/sql/fail-job.js';
+import { insertJob } from '../../src/jobs/sql/insert-job.js';
 import { createTestDatabase } from '../support/database.js';
 
 /** The claim statement itself against real PostgreSQL: who gets served next. */
@@ -133,6 +134,17 @@ describe('fair claims between tenants', () => {
     for (let index = 0; index < 5; index += 1) next.push((await claim())!.id);
     expect(next).toEqual([b[0], a[2], b[1], a[3], b[2]]);
     expect(await claim()).toBeNull();
+  });
+
+  it('places a job inserted QUEUED (a URL source) as startJob would: at the head, behind nobody', async () => {
+    await queue('a', 5);
+    expect(await tenantOf()).toBe('a');
+    const record = await insertJob(handle.db, {
+      tenantId: 'b', status: 'QUEUED', spec: {} as never, sourceFilename: 'a.wav', sourceKey: 'sources/b/url',
+      sourceUrl: 'https://example.com/a.wav', uploadExpiresAt: new Date(), queuedAt: new Date(),
+    }, [{ position: 0, name: 'a', contentType: 'audio/mpeg', key: 'outputs/b/a.mp3' }]);
+    expect(record!.job.fairSeq).not.toBeNull();
+    expect((await claim())!.id).toBe(record!.job.id);
   });
 
   it('passes over jobs waiting out a retry backoff to the next tenant', async () => {
