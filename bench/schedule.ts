@@ -260,12 +260,16 @@ async function createTemplateJob(server: RunningServer): Promise<string> {
   return jobUuidOf(createJob.id)!;
 }
 
-/** Copies of the template job; with `tenants` > 1, spread round-robin over that many tenants. */
+/**
+ * Copies of the template job; with `tenants` > 1, spread round-robin over that many tenants. QUEUED
+ * copies get the fair places enqueueing them one by one would give (each tenant's 0, 1, 2...).
+ */
 async function cloneJobs(sql: RunningServer['services']['sql'], count: number, status: 'AWAITING_UPLOAD' | 'QUEUED', templateId: string, tenants = 1): Promise<string[]> {
   const rows = await sql`
-    insert into jobs (tenant_id, status, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, queued_at)
+    insert into jobs (tenant_id, status, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, queued_at, fair_seq)
     select case when ${tenants}::int = 1 then tenant_id else 'bench-' || (n % ${tenants}::int) end,
-      ${status}, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, now()
+      ${status}, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, now(),
+      case when ${status}::text = 'QUEUED' then (n - 1) / ${tenants}::int end
     from jobs, generate_series(1, ${count}) as n where id = ${templateId}
     returning id`;
   return rows.map((row) => row.id as string);
