@@ -28,7 +28,10 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { JOB_CHANNEL } from '../src/db/job-notifications.js';
 import { jobUuidOf } from '../src/graphql/global-id.js';
 import { claimNextJob } from '../src/jobs/sql/claim-job.js';
+import { mapRow } from '../src/db/map-row.js';
 import { executePrepared } from '../src/db/prepared.js';
+import { jobsTable } from '../src/db/schema.js';
+import { notifyExpression } from '../src/jobs/sql/notify.js';
 import { enqueueJob } from '../src/jobs/sql/enqueue-job.js';
 import { createFlyEmulator, localTranscoderCommand } from '../emulator/src/index.js';
 import { silentLogger } from '../src/logger.js';
@@ -326,30 +329,45 @@ async function benchClaimThroughput(dataDir: string) {
 }
 
 /**
- * `claimNextJob` as it was before fair sharing (issue 16), used nowhere but here: priority then age
- * over every tenant's jobs, whatever the tenant. Run as a prepared statement, as the claim is.
+ * `claimNextJob` as it was before fair sharing (issue 16, at dd1719d), used nowhere but here: priority
+ * then age over every tenant's jobs, whatever the tenant. The same statement, prepared, and its row
+ * mapped, as the claim is, so the two differ only in their order (and index).
  */
 async function claimBeforeFairSharing(db: Database, options: { machineId: string; leaseMs: number }): Promise<unknown> {
   const rows = await executePrepared(db, rawSql`
     with next as (
-      select id from jobs where status = 'QUEUED' and run_after <= now()
-      order by priority desc nulls last, created_at, id limit 1 for update skip locked
+      select id from jobs
+      where status = 'QUEUED' and run_after <= now()
+      order by priority desc nulls last, created_at, id
+      limit 1
+      for update skip locked
     ), claimed as (
-      update jobs set status = 'RUNNING', attempts = attempts + 1, lease_id = gen_random_uuid(),
-        lease_expires_at = now() + make_interval(secs => ${options.leaseMs / 1000}), machine_id = ${options.machineId},
-        started_at = coalesce(started_at, now()), progress_phase = 'DOWNLOADING', progress_percent = 0,
-        progress_updated_at = now(), version = version + 1, updated_at = now()
-      where id in (select id from next) returning *
+      update jobs set
+        status = 'RUNNING',
+        attempts = jobs.attempts + 1,
+        lease_id = gen_random_uuid(),
+        lease_expires_at = now() + make_interval(secs => ${options.leaseMs / 1000}),
+        machine_id = ${options.machineId},
+        started_at = coalesce(jobs.started_at, now()),
+        progress_phase = case when jobs.source_url is not null and jobs.source_fetched_at is null then 'FETCHING' else 'DOWNLOADING' end,
+        progress_percent = 0,
+        progress_speed = null,
+        progress_eta_seconds = null,
+        progress_out_time_seconds = null,
+        progress_updated_at = now(),
+        version = jobs.version + 1,
+        updated_at = now()
+      from next
+      where jobs.id = next.id
+      returning jobs.*
     ), event as (
       insert into job_events (job_id, type, from_status, to_status, attempt, machine_id)
-      select id, 'claimed', 'QUEUED', 'RUNNING', attempts, machine_id from claimed
+      select id, 'claimed', 'QUEUED', 'RUNNING', attempts, ${options.machineId} from claimed
     )
-    -- The payload encodeBatch() makes for this one change (src/db/notification-batch.ts).
-    select claimed.*, pg_notify(${JOB_CHANNEL}, json_build_object('events', json_build_array(json_build_array(
-        'jobUpdated:' || id, json_build_object('id', id, 'version', version, 'status', status))))::text),
-      set_config('synchronous_commit', 'off', true)
+    select claimed.*, ${notifyExpression('claimed')}, set_config('synchronous_commit', 'off', true)
     from claimed`);
-  return rows[0] ?? null;
+  const row = rows[0];
+  return row ? mapRow(jobsTable, row) : null;
 }
 
 main().catch((error: unknown) => {
