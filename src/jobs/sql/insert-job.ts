@@ -10,8 +10,8 @@ export type NewJobOutput = Omit<typeof jobOutputsTable.$inferInsert, 'jobId'>;
 
 /**
  * Inserts a job, its outputs and its "created" event; null when the idempotency key is already taken.
- * A job inserted QUEUED (a URL source) takes its fair place and is announced in the same transaction, so a waiting worker's
- * long poll claims it at once.
+ * A job inserted QUEUED (a URL source) takes its fair place and is announced in the same
+ * transaction, so a waiting worker's long poll claims it at once.
  */
 export async function insertJob(db: Database, job: NewJob, outputs: NewJobOutput[]): Promise<JobRecord | null> {
   return db.transaction(async (tx) => {
