@@ -103,10 +103,12 @@ async function main(): Promise<void> {
 async function seed(sql: ReturnType<typeof connectDatabase>['sql']): Promise<void> {
   const spec = JSON.stringify({ outputs: [{ kind: 'audio', name: 'mp3-128k', format: 'MP3', bitrateKbps: 128, sampleRate: null, channels: null, bitDepth: null }] });
   const insertJobs = (status: string, count: number) => sql`
-    insert into jobs (tenant_id, status, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, queued_at, finished_at)
+    insert into jobs (tenant_id, status, spec, source_filename, source_content_type, source_size_bytes, source_key, upload_expires_at, queued_at, finished_at, fair_seq)
     select 'bench', ${status}, ${spec}::jsonb, 'tone.wav', 'audio/wav', 4, 'jobs/x/source/tone.wav', now(), now(),
-      case when ${status} = 'COMPLETED' then now() - interval '31 days' end
-    from generate_series(1, ${count})`;
+      case when ${status} = 'COMPLETED' then now() - interval '31 days' end,
+      -- The fair places one tenant's jobs queued one by one would get.
+      case when ${status} = 'QUEUED' then n end
+    from generate_series(1, ${count}) as n`;
   await insertJobs('COMPLETED', FINISHED_JOBS);
   await sql`
     insert into job_events (job_id, type, created_at)

@@ -71,6 +71,11 @@ export const jobsTable = pgTable(
     /** Identifies the current claim; reports carrying another one (a late, replaced worker) are refused. */
     leaseId: uuid('lease_id'),
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /**
+     * The job's place in the fair queue among jobs of its priority (start-time fair queuing), given
+     * once when it is first QUEUED (src/jobs/sql/fair-seq.ts) and kept through retries; null before.
+     */
+    fairSeq: bigint('fair_seq', { mode: 'number' }),
     /** Earliest time a QUEUED job may be claimed (retry backoff). */
     runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
 
@@ -92,16 +97,19 @@ export const jobsTable = pgTable(
   (table) => [
     check('jobs_status_check', sql`${table.status} in ('AWAITING_UPLOAD','QUEUED','RUNNING','COMPLETED','FAILED','CANCELED')`),
     index('jobs_tenant_created_idx').on(table.tenantId, table.createdAt.desc(), table.id.desc()),
-    // The claim (src/jobs/sql/claim-job.ts): the (priority, tenant) groups of queued jobs are found by
-    // skipping through this index, then a group's jobs come out of it oldest first.
+    // The claim (src/jobs/sql/claim-job.ts) walks this index in its exact order: priority, then the
+    // fair place given at enqueue, then age. Also the enqueue's fallback probe for the head of a priority.
     index('jobs_claim_idx')
-      .on(table.priority.desc(), table.tenantId, table.createdAt, table.id)
+      .on(table.priority.desc(), table.fairSeq, table.createdAt, table.id)
       .where(sql`${table.status} = 'QUEUED'`),
-    // The claim's turn order: when each tenant last had a job started (max(started_at) per tenant).
-    // Only started jobs: a tenant's queued ones (started_at null) would otherwise lie in the way of the probe.
-    index('jobs_tenant_started_idx')
-      .on(table.tenantId, table.startedAt.desc())
-      .where(sql`${table.startedAt} is not null`),
+    // The enqueue's probe for the last place a tenant holds in a priority's queue (src/jobs/sql/fair-seq.ts).
+    index('jobs_tenant_queued_seq_idx')
+      .on(table.tenantId, table.priority, table.fairSeq)
+      .where(sql`${table.status} = 'QUEUED'`),
+    // The enqueue's probe for how far claims of a priority have got (the largest place ever claimed).
+    index('jobs_claimed_seq_idx')
+      .on(table.priority, table.fairSeq)
+      .where(sql`${table.status} <> 'QUEUED' and ${table.fairSeq} is not null`),
     // TENANT_MAX_RUNNING: a tenant's running jobs, counted by the claim.
     index('jobs_tenant_running_idx').on(table.tenantId).where(sql`${table.status} = 'RUNNING'`),
     index('jobs_lease_idx').on(table.leaseExpiresAt).where(sql`${table.status} = 'RUNNING'`),

@@ -5,6 +5,12 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The one owner of the job lifecycle: every statement that writes `jobs` lives here. */
 const OWNER = 'src/jobs/sql/';
+/**
+ * One-time data migrations, run once when the schema changes, never by the running service: the
+ * fair places of jobs already QUEUED when `fair_seq` arrived. Matched by name (the number may change).
+ */
+const BACKFILLS = [/^drizzle\/\d{4}_fair_seq_backfill\.sql: sql update$/];
+const isBackfill = (write: string) => BACKFILLS.some((pattern) => pattern.test(write));
 
 /**
  * Every statement in the application code (src/, scripts/, drizzle/ migrations' functions) that writes the `jobs` table: drizzle's `update/insert/delete(jobsTable)`, and hand-written SQL
@@ -38,7 +44,7 @@ function jobWrites(): string[] {
 
 describe('the jobs table', () => {
   it('is written only by the job lifecycle owner, src/jobs/sql/', () => {
-    const writes = jobWrites();
+    const writes = jobWrites().filter((write) => !isBackfill(write));
     expect(writes.filter((write) => !write.startsWith(OWNER))).toEqual([]);
     // The full list, so a new writer is a reviewed change of this test, not a surprise.
     expect(writes).toEqual([

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { jobEventsTable, jobOutputsTable, jobsTable } from '../../db/schema.js';
+import { fairSeqExpression } from './fair-seq.js';
 import { notifyJobChanged } from './notify.js';
 import type { JobRecord } from './read-jobs.js';
 
@@ -9,12 +10,14 @@ export type NewJobOutput = Omit<typeof jobOutputsTable.$inferInsert, 'jobId'>;
 
 /**
  * Inserts a job, its outputs and its "created" event; null when the idempotency key is already taken.
- * A job inserted QUEUED (a URL source) is announced in the same transaction, so a waiting worker's
- * long poll claims it at once.
+ * A job inserted QUEUED (a URL source) takes its fair place and is announced in the same
+ * transaction, so a waiting worker's long poll claims it at once.
  */
 export async function insertJob(db: Database, job: NewJob, outputs: NewJobOutput[]): Promise<JobRecord | null> {
   return db.transaction(async (tx) => {
-    const [inserted] = await tx.insert(jobsTable).values(job).onConflictDoNothing().returning();
+    // A job inserted QUEUED takes its place in the fair queue here, as startJob's enqueue gives it.
+    const values = job.status === 'QUEUED' ? { ...job, fairSeq: fairSeqExpression(sql`${job.tenantId}`, sql`${job.priority ?? 0}::int`) } : job;
+    const [inserted] = await tx.insert(jobsTable).values(values).onConflictDoNothing().returning();
     if (!inserted) return null;
     const insertedOutputs = await tx
       .insert(jobOutputsTable)
