@@ -20,7 +20,7 @@ async function privateClone(): Promise<{ top: string; clone: string }> {
   expect((await fs.stat(top)).mode & 0o777).toBe(0o700);
   const clone = path.join(top, 'ffly');
   await fs.mkdir(clone);
-  for (const entry of ['package.json', 'tsconfig.json', 'vitest.config.ts', 'src', 'drizzle', 'protocol', 'transcoder', 'test']) {
+  for (const entry of ['package.json', 'tsconfig.json', 'vitest.config.ts', 'src', 'drizzle', 'protocol', 'transcoder', 'emulator', 'test']) {
     await fs.cp(path.join(ROOT, entry), path.join(clone, entry), { recursive: true, filter: (file) => !file.includes('node_modules') });
   }
   const modules = path.join(clone, 'node_modules');
