@@ -6,10 +6,10 @@
  * client's API key is worth nothing here: nothing on this port accepts one.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WORKER_API_PREFIX } from '../../protocol/worker-api.js';
 import type { Logger } from '../logger.js';
 import { type Route, sendJson } from './app.js';
+import { listenOn } from '../net/listen.js';
 
 export interface WorkerServer {
   /** The URL workers use when `WORKER_API_URL` is unset, e.g. `http://127.0.0.1:8081`. */
@@ -32,17 +32,9 @@ export async function startWorkerServer(workerRoute: Route, options: { port: num
       else response.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listenOn(server, options.port, options.host);
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     server,
     async stop(graceMs = 3_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { listenOn } from '../net/listen.js';
 
 export interface MetricsServer {
   url: string;
@@ -28,17 +28,9 @@ export async function startMetricsServer(registry: Registry, options: { port: nu
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listenOn(server, options.port, options.host);
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
