@@ -55,7 +55,7 @@ export async function createResumableJob(client: ApiClient, file: string, input:
 /**
  * Sends the parts the store does not hold yet, with one progress bar over the whole file (the parts
  * already there count as done). `FFLY_UPLOAD_KILL_AFTER_PARTS` (tests only) kills the process as
- * abruptly as a power cut once that many parts are stored, parts in flight included.
+ * abruptly as a power cut once that many parts are stored (sending one part at a time then).
  */
 export async function uploadInParts(client: ApiClient, job: CreatedJob, file: string, sizeBytes: number): Promise<void> {
   const upload = job.source.multipartUpload;
@@ -69,7 +69,9 @@ export async function uploadInParts(client: ApiClient, job: CreatedJob, file: st
   const bar = createTransferBar('upload', sizeBytes);
   try {
     await uploadMissingParts(client, job.id, file, sizeBytes, upload, {
-      concurrency: PARTS_AT_ONCE,
+      // Under the test hook one part at a time, so that exactly `killAfter` parts reach the store: with
+      // four in flight, the others may finish arriving before the kill lands.
+      concurrency: killAfter > 0 ? 1 : PARTS_AT_ONCE,
       onProgress: (bytes) => bar.update(bytes),
       onPartStored: () => {
         stored += 1;
