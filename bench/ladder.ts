@@ -3,13 +3,12 @@
  * decode, one ffmpeg, three encodes) against three separate ffmpeg runs, one per quality, each with
  * the very arguments ffly uses for that quality (how the reference design ran its outputs).
  */
-import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { JobSpec, VideoQuality } from '../protocol/job-spec.js';
 import { buildFfmpegArgs, probeFile, resolveBinaries, runPlan } from '../transcoder/src/media/index.js';
-import { describeMachine } from './support.js';
+import { describeMachine, generate1080pSource } from './support.js';
 
 const QUALITIES: VideoQuality[] = ['P1080', 'P720', 'P480'];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
@@ -21,11 +20,7 @@ async function main() {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'ffly-bench-ladder-'));
   try {
     const source = path.join(directory, 'source-1080p.mp4');
-    console.error('generating a 30 s 1080p30 H.264/AAC source...');
-    await execa(ffmpeg, [
-      '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=30:d=30', '-f', 'lavfi', '-i', 'sine=f=440:d=30',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', source,
-    ]);
+    await generate1080pSource(ffmpeg, source);
     const probe = await probeFile(source);
 
     const timeOne = async (label: string, plans: ReturnType<typeof buildFfmpegArgs>[]) => {

@@ -4,13 +4,12 @@
  * alternating so machine noise hits both. The extras ride on the job's one decode (branches of the
  * video split, the audio piped out as PCM), so they should cost little: the target is at most 15 %.
  */
-import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { JobSpec, OutputSpec } from '../protocol/job-spec.js';
 import { buildFfmpegArgs, probeFile, resolveBinaries, runPlan, verifyOutputs } from '../transcoder/src/media/index.js';
-import { describeMachine } from './support.js';
+import { describeMachine, generate1080pSource } from './support.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WEB: OutputSpec = { kind: 'video', name: 'web', preset: 'WEB_OPTIMIZED', qualities: ['P720'] };
@@ -25,11 +24,7 @@ async function main() {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'ffly-bench-outputs-'));
   try {
     const source = path.join(directory, 'source-1080p.mp4');
-    console.error('generating a 30 s 1080p30 H.264/AAC source...');
-    await execa(ffmpeg, [
-      '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=30:d=30', '-f', 'lavfi', '-i', 'sine=f=440:d=30',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', source,
-    ]);
+    await generate1080pSource(ffmpeg, source);
     const probe = await probeFile(source);
 
     /** Plan, run and verify, as the worker does; wall time of the run and the verification. */

@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,4 +46,13 @@ export async function graphql(url: string, query: string, variables: Record<stri
   const body = (await response.json()) as { data?: any; errors?: unknown };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
+}
+
+/** The benchmarks' heavy source: 30 s of 1080p30 H.264 (testsrc2) with an AAC tone, written to `file`. */
+export async function generate1080pSource(ffmpeg: string, file: string): Promise<void> {
+  console.error('generating a 30 s 1080p30 H.264/AAC source...');
+  await execa(ffmpeg, [
+    '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=30:d=30', '-f', 'lavfi', '-i', 'sine=f=440:d=30',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', file,
+  ]);
 }

@@ -10,6 +10,7 @@ import type { Database } from '../db/client.js';
 import type { JobListener } from '../realtime/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { sanitizeFilename } from './create-input.js';
+import { planParts } from './multipart-upload.js';
 import { sourceCopyKey } from './keys.js';
 import { recordSourceCopy } from './sql/source-copy.js';
 import { touchLease, type Lease, type LeaseOutcome } from './sql/lease.js';
@@ -21,15 +22,6 @@ interface CopyServices {
   store: ObjectStore;
   config: Config;
   jobListener: JobListener;
-}
-
-/** S3 allows at most 10,000 parts: above 156 GiB the parts grow past 16 MiB. */
-const MAX_PARTS = 10_000;
-
-/** Part size of a source copy of this size: 16 MiB, or the MiB multiple that keeps it within 10,000 parts. */
-export function sourcePartBytes(sizeBytes: number): number {
-  const mib = 1024 ** 2;
-  return Math.max(MULTIPART_PART_BYTES, Math.ceil(sizeBytes / MAX_PARTS / mib) * mib);
 }
 
 export type SourceCopyOutcome = { kind: 'ok'; response: SourceCopyResponse } | { kind: 'canceled' } | { kind: 'lost' };
@@ -44,7 +36,8 @@ export async function grantSourceCopy(services: CopyServices, lease: Lease, requ
   const key = sourceCopyKey(job.id, lease.leaseId, sanitizeFilename(job.sourceFilename));
   const ttl = workerUrlTtlSeconds(services.config.leaseMs);
   const { store } = services;
-  const partSizeBytes = sourcePartBytes(request.sizeBytes);
+  // 16 MiB parts, bigger when the source needs them to fit S3's 10,000: the plan uploads in parts use.
+  const partSizeBytes = planParts(request.sizeBytes, MULTIPART_PART_BYTES).partSizeBytes;
   const partCount = Math.max(1, Math.ceil(request.sizeBytes / partSizeBytes));
   if (request.parts) {
     if (request.parts.partNumbers.some((number) => number > partCount)) throw new WorkerCallError(400, `The copy has ${partCount} parts`);

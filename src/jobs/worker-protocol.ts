@@ -18,6 +18,7 @@ import type { JobListener } from '../realtime/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { jobToken } from '../workers/credentials.js';
 import { attemptOutputKey, attemptPrefix } from './keys.js';
+import { planParts } from './multipart-upload.js';
 import { claimNextJob, returnUndeliveredClaim } from './sql/claim-job.js';
 import { completeJob, type CompletedOutput } from './sql/complete-job.js';
 import { failJob, type Failure } from './sql/fail-job.js';
@@ -139,11 +140,12 @@ export async function grantUploads(
           return { path: file.path, kind: 'single' as const, upload: { url: upload.url, headers: upload.headers } };
         }
         const uploadId = await store.createMultipartUpload(key, file.contentType);
-        const count = Math.ceil(file.sizeBytes / MULTIPART_PART_BYTES);
+        // The same plan as sources in parts: 16 MiB, bigger when the file needs it to fit 10,000 parts.
+        const plan = planParts(file.sizeBytes, MULTIPART_PART_BYTES);
         const parts = await Promise.all(
-          Array.from({ length: count }, async (_, index) => ({ partNumber: index + 1, url: await store.presignUploadPart(key, uploadId, index + 1, ttl) })),
+          Array.from({ length: plan.partCount }, async (_, index) => ({ partNumber: index + 1, url: await store.presignUploadPart(key, uploadId, index + 1, ttl) })),
         );
-        return { path: file.path, kind: 'multipart' as const, uploadId, partSizeBytes: MULTIPART_PART_BYTES, parts };
+        return { path: file.path, kind: 'multipart' as const, uploadId, partSizeBytes: plan.partSizeBytes, parts };
       }),
     ),
   };

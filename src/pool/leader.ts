@@ -15,6 +15,7 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** The two-key advisory lock ('ffly', 1): two int4 keys appear as classid/objid in pg_locks. */
 const LOCK_CLASS = 0x6666_6c79;
@@ -109,7 +110,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
       () => true,
       () => false,
     );
-    if (await withTimeout(unlocked, CHECK_TIMEOUT_MS, false)) current.connection.release();
+    if (await withTimeout(unlocked, CHECK_TIMEOUT_MS, () => false)) current.connection.release();
   }
 
   const tick = (): void => {
@@ -150,15 +151,5 @@ function lockState(sql: Sql, backendPid: number, lockObject: number): Promise<Lo
     ([row]) => (row?.held ? 'held' : row?.alive ? 'lost' : 'session-gone'),
     () => 'unknown',
   );
-  return withTimeout(check, CHECK_TIMEOUT_MS, 'unknown');
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(check, CHECK_TIMEOUT_MS, () => 'unknown' as const);
 }
