@@ -149,7 +149,9 @@ describe('URL sources fetched by a real worker', () => {
     const chunked = await finished(app, (await createJob(app, mp3Job(`${server.url}/chunked/tone.wav`))).id);
     expect(chunked).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'INSUFFICIENT_DISK' } });
     expect(chunked.error.message).toMatch(new RegExp(`\\(stopped fetching ${server.url}/chunked/tone.wav at \\d+ bytes; it did not say its size\\)$`));
-    expect(await fs.readdir(workDir)).toEqual([]);
+    // The worker reports the failure, then removes the attempt's directory: wait for it, then check.
+    const left = await waitFor(async () => ((await fs.readdir(workDir)).length === 0 ? [] : undefined), 10_000, 'the attempt directory removed').catch(() => null);
+    expect(left ?? (await fs.readdir(workDir))).toEqual([]);
   });
 
   it('refuses a URL with both a size and a URL, or that is not http(s)', async () => {
