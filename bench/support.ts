@@ -56,3 +56,57 @@ export async function generate1080pSource(ffmpeg: string, file: string): Promise
     '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', file,
   ]);
 }
+
+/** The load average (1, 5 and 15 minutes), as every benchmark prints it at its start and end. */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' / ');
+}
+
+/** A figure measured several times: its median and its spread (lowest and highest). */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+export function spreadOf(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0] ?? NaN, max: sorted.at(-1) ?? NaN, runs: values };
+}
+
+/** "12.3 ms (11.0 to 13.5 over 3 runs)" with the given unit formatter. */
+export function formatSpread(spread: Spread, format: (value: number) => string = (value) => value.toFixed(2)): string {
+  return `${format(spread.median)} (${format(spread.min)} to ${format(spread.max)} over ${spread.runs.length} runs)`;
+}
+
+/** How many times each figure is measured: 3, or `BENCH_RUNS`. */
+export const BENCH_RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3) || 3);
+
+/**
+ * The frame every benchmark runs in: prints the machine and the load average at the start, measures
+ * every figure `BENCH_RUNS` times (each run returns its figures by name), prints the load average at
+ * the end, and returns each figure's median and spread. A run's figures may differ in name only if
+ * every run reports the same set.
+ */
+export async function measureRepeatedly<Name extends string>(
+  title: string,
+  run: (index: number) => Promise<Record<Name, number>>,
+  runs: number = BENCH_RUNS,
+): Promise<Record<Name, Spread>> {
+  console.log(`${title}\nmachine: ${describeMachine()}\nload average at start: ${loadAverage()}`);
+  const samples: Array<Record<Name, number>> = [];
+  for (let index = 0; index < runs; index++) {
+    const figures = await run(index);
+    console.log(`run ${index + 1}/${runs}: ${Object.entries(figures).map(([name, value]) => `${name}=${(value as number).toFixed(3)}`).join(' ')}`);
+    samples.push(figures);
+  }
+  console.log(`load average at end: ${loadAverage()}`);
+  const names = Object.keys(samples[0] ?? {}) as Name[];
+  return Object.fromEntries(names.map((name) => [name, spreadOf(samples.map((sample) => sample[name]))])) as Record<Name, Spread>;
+}

@@ -44,6 +44,67 @@ export interface ClaimedJob {
    */
   outputs: Array<{ name: string; fileName: string; contentType: string }>;
   limits: { maxDurationSeconds: number; stallMs: number };
+  /**
+   * Whole-job claims only: how the worker may split this job (issue 18). Null when splitting is off
+   * (`SPLIT_MIN_SECONDS=0`), the job has no WEB_OPTIMIZED or HLS output, or this claim is a task.
+   */
+  split: SplitPolicy | null;
+  /** Set when this claim is one task of a split job (a video part, the audio, or the stitch); null for a whole job. */
+  task: ClaimedTask | null;
+}
+
+/** When and how finely a whole-job claim may be split into parts. */
+export interface SplitPolicy {
+  /** `SPLIT_MIN_SECONDS`: a source at least this long (with video) is split. */
+  minSourceSeconds: number;
+  /** At most this many video parts: the machines the pool may run at once (`MAX_MACHINES`, at least 1). */
+  maxParts: number;
+  /** No part shorter than this many seconds of source. */
+  minPartSeconds: number;
+}
+
+/**
+ * What the planning worker reports (`POST .../split`) after downloading and probing: where to cut.
+ * The API then turns the job into tasks (N video parts, one audio task, one stitch), all claimable by
+ * any worker, and ends the planner's lease. With fewer than 2 parts the worker does not split.
+ */
+export interface SplitRequest {
+  sourceDurationSeconds: number;
+  /** Cut times in seconds of the source timeline, ascending, strictly inside (0, duration): N-1 cuts for N parts. */
+  cuts: number[];
+  /** What the planner learned that every task needs (probe summary, frame rate, keyframe step): opaque to the API, handed to each task. */
+  probe: Record<string, unknown>;
+}
+
+export type TaskKind = 'VIDEO_PART' | 'AUDIO' | 'STITCH';
+
+/** One task of a split job, as claimed. The claim's `token` is bound to the task's own lease. */
+export interface ClaimedTask {
+  kind: TaskKind;
+  /** VIDEO_PART: 1..`parts`; AUDIO and STITCH: 0. */
+  index: number;
+  /** How many video parts the job was split into. */
+  parts: number;
+  /** VIDEO_PART: its span of the source timeline in seconds, [start, end); the last ends at the source's duration. Others: the whole source. */
+  startSeconds: number;
+  endSeconds: number;
+  /** The planner's report, as sent. */
+  plan: SplitRequest;
+  /** STITCH only: every file the other tasks reported done, with presigned GETs, in task order (AUDIO, then parts 1..N). */
+  inputs: Array<{ kind: TaskKind; index: number; files: Array<{ path: string; url: string; sizeBytes: number }> }>;
+}
+
+/**
+ * A VIDEO_PART or AUDIO task is done (`POST .../task-complete`): the files it uploaded (paths as
+ * uploaded through `uploads`), which the stitch gets as inputs. The AUDIO task also produces every
+ * output of the job that is not split (audio-only presets, posters, storyboards, waveforms) and reports
+ * them here as `complete` would; the API merges them into the stitch's completion. The STITCH task ends
+ * the job with the ordinary `complete`, reporting the split outputs.
+ */
+export interface TaskCompleteRequest {
+  files: Array<{ path: string; sizeBytes: number }>;
+  outputs: CompleteRequest['outputs'];
+  notices: string[];
 }
 
 /**

@@ -103,6 +103,9 @@ async function describeClaim(services: ProtocolServices, job: Job): Promise<Clai
     },
     outputs: expandRenditions(job.spec).map((rendition) => ({ name: rendition.name, fileName: rendition.fileName, contentType: rendition.contentType })),
     limits: { maxDurationSeconds: config.maxDurationSeconds, stallMs: config.stallMs },
+    // Splitting arrives with issue 18; until then every claim is a whole job.
+    split: null,
+    task: null,
   };
 }
 
