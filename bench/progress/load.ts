@@ -37,8 +37,8 @@ function postJson(agent: http.Agent, url: string, token: string, body: unknown):
  * (phases spread at random), as a transcoder would. Each report carries its send time, in epoch
  * seconds, as `outTimeSeconds`: subscribers read it back from the frame to measure the latency.
  */
-export function startSimulatedWorkers(jobs: RunningJob[], urls: string[], hz: number): { stop(): Promise<WorkerLoadResult> } {
-  const result: WorkerLoadResult = { reports: 0, failures: 0, postMs: [] };
+export function startSimulatedWorkers(jobs: RunningJob[], urls: string[], hz: number) {
+  let result: WorkerLoadResult = { reports: 0, failures: 0, postMs: [] };
   const periodMs = 1000 / hz;
   let stopped = false;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
@@ -60,11 +60,16 @@ export function startSimulatedWorkers(jobs: RunningJob[], urls: string[], hz: nu
     }
   });
   return {
+    /** Forgets what was counted so far (the warm-up). */
+    reset() {
+      result = { reports: 0, failures: 0, postMs: [] };
+    },
+    /** What was counted since the last reset. */
+    snapshot: (): WorkerLoadResult => ({ ...result, postMs: [...result.postMs] }),
     async stop() {
       stopped = true;
       await Promise.all(loops);
       agent.destroy();
-      return result;
     },
   };
 }
@@ -104,7 +109,7 @@ export async function startCommitObserver(databaseUrl: string) {
       return [...commits].map(([origin, seqs]) => ({
         origin,
         perSecond: seqs.size / (windowMs / 1000),
-        busiestSecond: Math.max(...(perSecond.get(origin) ?? [0]).map((count) => count ?? 0)),
+        busiestSecond: Math.max(0, ...(perSecond.get(origin) ?? []).filter((count) => count !== undefined)),
       }));
     },
     statusChanges: () => statusChanges,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { WORKER_API_PREFIX, type ReportResponse } from '../../protocol/worker-api.js';
 import { bearerToken } from '../auth/bearer.js';
 import { JOB_PHASES } from '../db/schema.js';
-import type { LeaseOutcome } from '../jobs/sql/lease.js';
+import type { Lease, LeaseOutcome } from '../jobs/sql/lease.js';
 import {
   claimForWorker,
   completeForWorker,
@@ -94,6 +94,7 @@ const releaseBody = z.object({ reason: z.string().max(200) });
  * only claim; a job token only act on its own job, and only while its lease is the job's current one.
  */
 export function createWorkerRoutes(services: ApiServices) {
+  const verifiedTokens = createTokenCache((token) => verifyJobToken(services.signingKey, token));
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'POST') return sendJson(response, 405, { error: 'Method not allowed' });
     // Registered first: the response's 'close' is the client hanging up (the request's fires once its body is read).
@@ -111,7 +112,7 @@ export function createWorkerRoutes(services: ApiServices) {
       const match = /^\/jobs\/([0-9a-f-]{36})\/(progress|uploads|uploads\/complete|source|source\/complete|complete|fail|release)$/.exec(route);
       if (!match) return sendJson(response, 404, { error: 'Not found' });
       const [, jobId, action] = match as unknown as [string, string, string];
-      const lease = verifyJobToken(services.signingKey, token);
+      const lease = verifiedTokens.verify(token);
       if (!lease || lease.jobId !== jobId) return sendJson(response, 403, { error: 'This token is not valid for this job' });
       const body = await readJson(request);
       switch (action) {
@@ -195,4 +196,29 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 function reply(response: ServerResponse, outcome: LeaseOutcome | { kind: 'canceled' | 'lost' }): void {
   const body: ReportResponse = { status: outcome.kind };
   sendJson(response, outcome.kind === 'lost' ? 409 : 200, body);
+}
+
+/** How many verified job tokens an instance remembers: more than the jobs it can have running at once. */
+const TOKEN_CACHE_SIZE = 4_096;
+
+/**
+ * Remembers the tokens that verified, so that a worker's progress reports (two a second) do not each
+ * compute an HMAC: a token's text alone decides what it grants, so a remembered one stays valid (the
+ * lease check in SQL still refuses a token whose attempt is over). Refused tokens are not remembered,
+ * so nobody can fill the cache without the signing key. Oldest first out once full.
+ */
+function createTokenCache(verify: (token: string | null) => Lease | null) {
+  const verified = new Map<string, Lease>();
+  return {
+    verify(token: string | null): Lease | null {
+      if (token === null) return null;
+      const known = verified.get(token);
+      if (known) return known;
+      const lease = verify(token);
+      if (!lease) return null;
+      if (verified.size >= TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, lease);
+      return lease;
+    },
+  };
 }

@@ -79,7 +79,10 @@ export async function createPostgresEventTarget(options: PostgresEventTargetOpti
       // One statement, so one commit however many payloads the batch needed. The payloads travel as
       // one text parameter holding a JSON array: postgres.js serialises a text[] parameter wrongly on a
       // connection's first query, and json parameters differently once drizzle has wrapped the client.
-      await sql`select pg_notify(${channel}, payload) from jsonb_array_elements_text(${JSON.stringify(payloads)}::text::jsonb) as payload`;
+      // A NOTIFY is not durable anyway (a crash loses the queue), so its commit does not wait for the
+      // WAL flush: `synchronous_commit` off for this statement's transaction only.
+      await sql`select pg_notify(${channel}, payload) from jsonb_array_elements_text(${JSON.stringify(payloads)}::text::jsonb) as payload
+        where set_config('synchronous_commit', 'off', true) is not null`;
     },
   });
 
