@@ -70,7 +70,21 @@ function followJob({ first, firstHint, hints, load, tenantId, listener, logger }
   let terminal = isTerminal(first.job.status);
   const stream = new Repeater<JobRecord>(async (push, stop) => {
     let stopped = false;
-    void stop.then(() => (stopped = true));
+    let interrupt = () => {};
+    // One reaction to `stop` for the whole stream. `Promise.race([..., stop])` in the loop would add
+    // one per event, each kept until the stream ends: hours of progress at 2 Hz, per subscriber.
+    void stop.then(() => {
+      stopped = true;
+      interrupt();
+    });
+    /** Resolves once `promise` settles (when given) or the stream stops, whichever comes first. */
+    const untilStopped = (promise?: Promise<unknown>) =>
+      new Promise<void>((resolve) => {
+        if (stopped) return resolve();
+        interrupt = resolve;
+        if (!promise) wake = resolve;
+        promise?.then(() => resolve(), () => resolve());
+      });
     const unregister = listener.onClose(() => stop());
     let wanted = sent;
     let resync = false;
@@ -89,9 +103,9 @@ function followJob({ first, firstHint, hints, load, tenantId, listener, logger }
     try {
       const pushed = push(unsent!);
       unsent = null;
-      await Promise.race([pushed, stop]);
+      await untilStopped(pushed);
       while (!stopped && !terminal) {
-        if (!stale()) await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stop]);
+        if (!stale()) await untilStopped();
         if (stopped) break;
         resync = false;
         const record = await readWithRetry(load, stop, logger);
@@ -99,7 +113,7 @@ function followJob({ first, firstHint, hints, load, tenantId, listener, logger }
         if (record.job.version <= sent) continue;
         sent = record.job.version;
         terminal = isTerminal(record.job.status);
-        await Promise.race([push(record), stop]);
+        await untilStopped(push(record));
       }
     } finally {
       unregister();
