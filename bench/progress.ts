@@ -35,6 +35,7 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 const REPORT_HZ = 2;
 const WARMUP_MS = 3_000;
+const DRAIN_MS = 3_000;
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 20_000);
 const IDLE_SUBSCRIPTIONS = Number(process.env.BENCH_IDLE_SUBSCRIPTIONS ?? 10_000);
 const KEY = 'bench-key-0123456789abcdef';
@@ -125,10 +126,12 @@ async function main(): Promise<void> {
       const commits = observer.rates(windowEnd - windowStart);
       const loopDelays = await Promise.all(instances.map((instance) => instance.request({ type: 'loop-delay', reset: false }, 'loop-delay')));
       const load = workers.snapshot();
-      const { samples } = await subscribers!.request({ type: 'samples' }, 'samples');
       await workers.stop();
       busy?.stop();
-      await sleep(1_000); // let the last frames drain before the next window
+      // Frames of the window's last reports still on their way would otherwise be left out, and the
+      // slowest frames are the ones a percentile must not lose.
+      await sleep(DRAIN_MS);
+      const { samples } = await subscribers!.request({ type: 'samples' }, 'samples');
       const measured = samples.filter((sample: Sample) => sample.sentAt >= windowStart && sample.sentAt < windowEnd);
       const result: WindowResult = { loaded, windowMs: windowEnd - windowStart, samples: measured, load, commits, loopDelays, cpuMs };
       windows.push(result);
