@@ -128,14 +128,17 @@ export class SigningKeyCache {
 
 /** `name=value` pairs (already escaped) in byte order of their names, as SigV4 canonicalises them. */
 function sortParameters(pairs: string[]): string[] {
-  const name = (pair: string) => pair.slice(0, pair.indexOf('='));
-  return pairs.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  return pairs
+    .map((pair) => ({ pair, name: pair.slice(0, pair.indexOf('=')) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ pair }) => pair);
 }
 
 /** "20261129T235959Z" and "20261129", in UTC. */
 function signingTime(now: number): { amzDate: string; day: string } {
-  const amzDate = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return { amzDate, day: amzDate.slice(0, 8) };
+  const iso = new Date(now).toISOString(); // 2026-11-29T23:59:59.123Z
+  const day = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
+  return { amzDate: `${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, day };
 }
 
 /** A header value as SigV4 canonicalises it: trimmed, runs of spaces made one. */
@@ -143,8 +146,12 @@ function canonicalHeaderValue(value: string): string {
   return value.trim().replace(/\s+/g, ' ');
 }
 
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
 /** RFC 3986 percent-encoding, as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
 function uriEscape(value: string): string {
+  // Most names and values need no escaping at all: skip the two passes over them.
+  if (UNRESERVED.test(value)) return value;
   return encodeURIComponent(value).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
