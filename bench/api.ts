@@ -42,10 +42,15 @@ async function load(url: string, body: (index: number) => string, check: (data: 
     const headers = { 'content-type': 'application/json' };
     while (Date.now() < deadline) {
       const started = performance.now();
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: body(counter++) });
-      const payload = (await response.json()) as { data?: unknown };
-      latencies.push(performance.now() - started);
-      if (!response.ok || !check(payload.data)) failures++;
+      try {
+        const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: body(counter++) });
+        const payload = (await response.json()) as { data?: unknown };
+        latencies.push(performance.now() - started);
+        if (!response.ok || !check(payload.data)) failures++;
+      } catch {
+        // A connection reset by an overloaded host: a failure, not the end of the run.
+        failures++;
+      }
     }
   };
   const started = performance.now();
