@@ -120,6 +120,10 @@ export const jobsTable = pgTable(
     index('jobs_metadata_idx').using('gin', table.metadata.op('jsonb_path_ops')),
     // The maintenance loop's expiry scan.
     index('jobs_expires_idx').on(table.expiresAt).where(sql`${table.expiresAt} is not null`),
+    // MAX_PENDING_UPLOADS: createJob counts a tenant's jobs AWAITING_UPLOAD up to the cap, reading at
+    // most that many entries (without it, the count walked every job of the tenant, and every job
+    // awaiting its upload of all tenants).
+    index('jobs_tenant_awaiting_idx').on(table.tenantId).where(sql`${table.status} = 'AWAITING_UPLOAD'`),
     // The maintenance loop's scan for abandoned uploads.
     index('jobs_upload_expires_idx').on(table.uploadExpiresAt).where(sql`${table.status} = 'AWAITING_UPLOAD'`),
   ],

@@ -9,6 +9,11 @@ import { countAwaitingUpload } from './sql/count-awaiting-upload.js';
  */
 export async function pendingUploadsRefusal(db: Database, tenantId: string, max: number): Promise<ValidationError | null> {
   if ((await countAwaitingUpload(db, tenantId, max)) < max) return null;
+  return pendingUploadsError(max);
+}
+
+/** The refusal itself, also when the insert found the cap reached (src/jobs/sql/insert-job.ts). */
+export function pendingUploadsError(max: number): ValidationError {
   return new ValidationError(
     `Too many jobs awaiting their upload (${max}): upload and start, or cancel, some of them before creating more`,
     'input.source',

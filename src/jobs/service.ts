@@ -10,9 +10,9 @@ import { hashInput, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import { outputKey, sourceKey } from './keys.js';
 import { cancelJobRow } from './sql/cancel-job.js';
 import { enqueueJob } from './sql/enqueue-job.js';
-import { insertJob, releaseIdempotencyKey } from './sql/insert-job.js';
+import { insertJobWithinCap, releaseIdempotencyKey } from './sql/insert-job.js';
 import { findJob, findJobByIdempotencyKey, type JobRecord } from './sql/read-jobs.js';
-import { pendingUploadsRefusal } from './pending-uploads.js';
+import { pendingUploadsError, pendingUploadsRefusal } from './pending-uploads.js';
 import { abortSourceUpload, completeSourceUpload, openSourceUpload, planRefusal } from './multipart-upload.js';
 import { validateLifecycleInput } from './lifecycle-input.js';
 
@@ -56,23 +56,27 @@ export async function createJob(services: JobServices, tenantId: string, input: 
     if (refusal) return new ValidationError(`input.source.url ${refusal}`, 'input.source.url');
   }
 
-  const inputHash = hashInput(input);
+  // Only an idempotency key stores (and compares) the input's digest: no key, no hashing.
+  const inputHash = validated.idempotencyKey ? hashInput(input) : null;
   if (validated.idempotencyKey) {
-    const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey, inputHash);
+    const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey, inputHash!);
     if (replay) return replay;
   }
 
   const fromUrl = validated.source.url !== null;
-  const pendingRefusal = fromUrl ? null : await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads);
+  const multipart = validated.source.multipart && validated.source.sizeBytes !== null;
+  // The cap is checked by the insert itself (same statement); an upload in parts checks it first as
+  // well, so that no upload is opened in the store for a job that will be refused.
+  const pendingRefusal = multipart ? await pendingUploadsRefusal(db, tenantId, config.maxPendingUploads) : null;
   if (pendingRefusal) return pendingRefusal;
 
   const id = randomUUID();
   const key = sourceKey(id, validated.source.objectName);
   // An upload in parts is opened in the store now: its id is what every later call works from.
-  const upload = validated.source.multipart && validated.source.sizeBytes !== null
-    ? await openSourceUpload(services, { key, contentType: validated.source.contentType, sizeBytes: validated.source.sizeBytes })
+  const upload = multipart
+    ? await openSourceUpload(services, { key, contentType: validated.source.contentType, sizeBytes: validated.source.sizeBytes! })
     : { sourceUploadId: null, sourcePartSizeBytes: null, uploadExpiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000) };
-  const record = await insertJob(
+  const result = await insertJobWithinCap(
     db,
     {
       id,
@@ -81,7 +85,7 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       priority: validated.priority,
       webhookUrl: validated.webhookUrl,
       idempotencyKey: validated.idempotencyKey,
-      idempotencyHash: validated.idempotencyKey ? inputHash : null,
+      idempotencyHash: inputHash,
       sourceFilename: validated.source.filename,
       sourceContentType: validated.source.contentType,
       sourceSizeBytes: validated.source.sizeBytes,
@@ -100,11 +104,13 @@ export async function createJob(services: JobServices, tenantId: string, input: 
       contentType: rendition.contentType,
       key: outputKey(id, rendition.fileName),
     })),
+    config.maxPendingUploads,
   );
-  if (record) return record;
+  if (result.inserted) return result.inserted;
   await abortSourceUpload(services, { sourceKey: key, sourceUploadId: upload.sourceUploadId });
+  if (result.refused) return pendingUploadsError(config.maxPendingUploads);
   // Another request with the same idempotency key won the insert race: answer as it did.
-  const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey!, inputHash);
+  const replay = await resolveIdempotentReplay(services, tenantId, validated.idempotencyKey!, inputHash!);
   return replay ?? new ValidationError('input.idempotencyKey is being used by a concurrent request; retry', 'input.idempotencyKey');
 }
 

@@ -10,6 +10,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createMultipartOperations } from './multipart.js';
 import type { PresignedRequest } from './presigned.js';
+import { createSigV4Presigner } from './sigv4-presign.js';
 
 export interface ObjectStoreSettings {
   endpoint: string;
@@ -45,6 +46,9 @@ export function createObjectStore(settings: ObjectStoreSettings) {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const Bucket = settings.bucket;
+  // URLs are signed here, once per call, without the SDK's per-URL middleware stack; null (an
+  // addressing it does not reproduce) leaves them to the SDK.
+  const presign = createSigV4Presigner(settings);
 
   return {
     bucket: Bucket,
@@ -53,27 +57,47 @@ export function createObjectStore(settings: ObjectStoreSettings) {
     /** A PUT bound to the type, and to the length when given: the store refuses any other body. */
     async presignPut(key: string, options: { contentType: string; contentLength?: number; expiresInSeconds: number }): Promise<PresignedRequest> {
       const sized = options.contentLength !== undefined;
-      const command = new PutObjectCommand({ Bucket, Key: key, ContentType: options.contentType, ...(sized ? { ContentLength: options.contentLength } : {}) });
-      const url = await getSignedUrl(client, command, {
-        expiresIn: options.expiresInSeconds,
-        signableHeaders: new Set(sized ? ['content-type', 'content-length'] : ['content-type']),
-      });
+      const now = Date.now();
+      const url = presign
+        ? presign({
+            method: 'PUT',
+            key,
+            operation: 'PutObject',
+            expiresInSeconds: options.expiresInSeconds,
+            headers: { 'content-type': options.contentType, ...(sized ? { 'content-length': String(options.contentLength) } : {}) },
+            now,
+          })
+        : await getSignedUrl(
+            client,
+            new PutObjectCommand({ Bucket, Key: key, ContentType: options.contentType, ...(sized ? { ContentLength: options.contentLength } : {}) }),
+            { expiresIn: options.expiresInSeconds, signableHeaders: new Set(sized ? ['content-type', 'content-length'] : ['content-type']) },
+          );
       return {
         url,
         method: 'PUT',
         headers: { 'Content-Type': options.contentType, ...(sized ? { 'Content-Length': String(options.contentLength) } : {}) },
-        expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000),
+        expiresAt: new Date(now + options.expiresInSeconds * 1000),
       };
     },
 
     async presignGet(key: string, options: { expiresInSeconds: number; downloadName?: string }): Promise<PresignedRequest> {
-      const command = new GetObjectCommand({
-        Bucket,
-        Key: key,
-        ...(options.downloadName ? { ResponseContentDisposition: contentDisposition(options.downloadName) } : {}),
-      });
-      const url = await getSignedUrl(client, command, { expiresIn: options.expiresInSeconds });
-      return { url, method: 'GET', headers: {}, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000) };
+      const disposition = options.downloadName ? contentDisposition(options.downloadName) : null;
+      const now = Date.now();
+      const url = presign
+        ? presign({
+            method: 'GET',
+            key,
+            operation: 'GetObject',
+            expiresInSeconds: options.expiresInSeconds,
+            ...(disposition ? { query: { 'response-content-disposition': disposition } } : {}),
+            now,
+          })
+        : await getSignedUrl(
+            client,
+            new GetObjectCommand({ Bucket, Key: key, ...(disposition ? { ResponseContentDisposition: disposition } : {}) }),
+            { expiresIn: options.expiresInSeconds },
+          );
+      return { url, method: 'GET', headers: {}, expiresAt: new Date(now + options.expiresInSeconds * 1000) };
     },
 
     /** Null when the object does not exist. */

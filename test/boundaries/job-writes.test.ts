@@ -50,8 +50,8 @@ describe('the jobs table', () => {
     expect(writes).toEqual([
       'src/jobs/sql/claim-job.ts: sql update',
       'src/jobs/sql/delete-job.ts: sql delete',
-      'src/jobs/sql/insert-job.ts: drizzle insert',
       'src/jobs/sql/insert-job.ts: drizzle update',
+      'src/jobs/sql/insert-job.ts: sql insert',
       'src/jobs/sql/lease.ts: drizzle update',
       'src/jobs/sql/lease.ts: drizzle update',
       'src/jobs/sql/requeue-expired.ts: sql update',

@@ -120,10 +120,16 @@ describe('throttling', () => {
 
   it('caps the jobs one tenant has AWAITING_UPLOAD (MAX_PENDING_UPLOADS)', async () => {
     const app = await useTestApp({ MAX_PENDING_UPLOADS: '3' });
-    for (let index = 0; index < 3; index += 1) expect((await createJob(app, wavInput(1000))).__typename).toBe('Job');
+    const keyed = await createJob(app, { ...wavInput(1000), idempotencyKey: 'first-of-three' });
+    for (let index = 0; index < 2; index += 1) expect((await createJob(app, wavInput(1000))).__typename).toBe('Job');
     const refused = await createJob(app, wavInput(1000));
     expect(refused).toMatchObject({ __typename: 'ValidationError', field: 'input.source' });
     expect(refused.message).toMatch(/awaiting their upload/);
+    // A retry of a job already made is answered as before, cap or not; the cap refuses only new jobs.
+    expect((await createJob(app, { ...wavInput(1000), idempotencyKey: 'first-of-three' })).id).toBe(keyed.id);
+    expect(await createJob(app, { ...wavInput(1000), idempotencyKey: 'a-new-one' })).toMatchObject({ __typename: 'ValidationError', field: 'input.source' });
     expect((await createJob(app, wavInput(1000), KEY_B)).__typename).toBe('Job');
+    const [jobs] = await app.server.services.sql`select count(*)::int as n from jobs`;
+    expect(jobs!.n).toBe(4);
   });
 });

@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_tenant_awaiting_idx" ON "jobs" USING btree ("tenant_id") WHERE "jobs"."status" = 'AWAITING_UPLOAD';
