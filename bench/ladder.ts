@@ -3,7 +3,7 @@
  * decode, one ffmpeg, three encodes) against three separate ffmpeg runs, one per quality, each with the
  * very arguments ffly uses for that quality (how the reference design ran its outputs). Two sources:
  *
- * - light: 30 s of 1080p30 testsrc2, about 4 Mb/s (cheap to decode);
+ * - light: 30 s (`BENCH_SOURCE_SECONDS`) of 1080p30 testsrc2, about 4 Mb/s (cheap to decode);
  * - heavy: 1080p60 at about 100-180 Mb/s (noise, so it cannot compress), `BENCH_LADDER_SECONDS` long
  *   (20 by default), where decoding costs about as much as all three encodes together.
  *
@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { JobSpec, VideoQuality } from '../protocol/job-spec.js';
 import { buildFfmpegArgs, probeFile, resolveBinaries, runPlan, verifyOutputs, type ProbeResult } from '../transcoder/src/media/index.js';
-import { formatSpread, generate1080pSource, measureRepeatedly } from './support.js';
+import { formatSpread, generateBenchSource, measureRepeatedly } from './support.js';
 
 const QUALITIES: VideoQuality[] = ['P1080', 'P720', 'P480'];
 const HEAVY_SECONDS = Math.max(2, Number(process.env.BENCH_LADDER_SECONDS ?? 20) || 20);
@@ -53,7 +53,7 @@ async function main() {
     const sources: Array<{ name: string; file: string; probe: ProbeResult }> = [];
     for (const name of SOURCES) {
       const file = path.join(directory, `${name}.mp4`);
-      if (name === 'light') await generate1080pSource(ffmpeg, file);
+      if (name === 'light') await generateBenchSource(ffmpeg, file);
       else await generateHeavySource(ffmpeg, directory, file);
       sources.push({ name, file, probe: await probeFile(file) });
     }
