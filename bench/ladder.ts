@@ -3,8 +3,8 @@
  * decode, one ffmpeg, three encodes) against three separate ffmpeg runs, one per quality, each with the
  * very arguments ffly uses for that quality (how the reference design ran its outputs). Two sources:
  *
- * - light: 30 s (`BENCH_SOURCE_SECONDS`) of 1080p30 testsrc2, about 4 Mb/s (cheap to decode);
- * - heavy: 1080p60 at about 100-180 Mb/s (noise, so it cannot compress), `BENCH_LADDER_SECONDS` long
+ * - light: 30 s (`BENCH_SOURCE_SECONDS`) of 1080p30 testsrc2, x264 ultrafast, about 20 Mb/s (cheap to decode);
+ * - heavy: 1080p60 at about 130 Mb/s (noise, so it cannot compress), `BENCH_LADDER_SECONDS` long
  *   (20 by default), where decoding costs about as much as all three encodes together.
  *
  * Each figure is measured BENCH_RUNS times (3) and reported as median and spread; the ratio of each run
