@@ -5,7 +5,7 @@
  *
  * - light: 30 s (`BENCH_SOURCE_SECONDS`) of 1080p30 testsrc2, x264 ultrafast, about 20 Mb/s (cheap to decode);
  * - heavy: 1080p60 at about 130 Mb/s (noise, so it cannot compress), `BENCH_LADDER_SECONDS` long
- *   (20 by default), where decoding costs about as much as all three encodes together.
+ *   (20 by default): a source whose decoding is a large part of the work.
  *
  * Each figure is measured BENCH_RUNS times (3) and reported as median and spread; the ratio of each run
  * is separate / one decode, both measured in that run. The outputs of the first run are verified the

@@ -86,11 +86,20 @@ async function main(): Promise<void> {
 /**
  * Every number in a run's summary, named by its path ("latency.enqueueToClaimMs.p50"), so the runs'
  * figures can be put side by side. Lists of samples (the "runs" arrays) are left out: their medians are
- * figures already.
+ * figures already. Part 3's list of results is named by claim, tenants and claimers.
  */
 function numericLeaves(value: unknown, prefix = ''): Record<string, number> {
   if (typeof value === 'number') return { [prefix]: value };
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  if (Array.isArray(value)) {
+    // Part 3's results: one entry per claim, tenant count and claimer count, named by them.
+    return Object.assign({}, ...value.map((entry: unknown) => {
+      if (entry === null || typeof entry !== 'object') return {};
+      const { claim, tenants, claimers, ...figures } = entry as Record<string, unknown>;
+      if (claim === undefined) return {};
+      return numericLeaves(figures, `${prefix}.${String(claim)}.tenants=${String(tenants)}.claimers=${String(claimers)}`);
+    }));
+  }
+  if (value === null || typeof value !== 'object') return {};
   return Object.assign({}, ...Object.entries(value).map(([key, child]) => numericLeaves(child, prefix ? `${prefix}.${key}` : key)));
 }
 
