@@ -10,7 +10,8 @@
  *    several) and N concurrent claimers, beside the claim as it was before fair sharing
  *    (docs/BENCHMARKS.md), in the same run.
  *
- * `BENCH_ONLY=latency` runs part 2 alone; `BENCH_ONLY=throughput` part 3 alone.
+ * `BENCH_ONLY=latency` runs part 2 alone; `BENCH_ONLY=throughput` part 3 alone. Everything runs
+ * BENCH_RUNS times (3), each on a fresh DATA_DIR; every number is reported as median and spread.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ import { silentLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { machineCredential } from '../src/workers/credentials.js';
 import { resolveBinaries } from '../transcoder/src/media/binaries.js';
-import { graphql, percentile } from './support.js';
+import { BENCH_RUNS, formatSpread, graphql, measureRepeatedly, percentile, type Spread } from './support.js';
 
 const COLD_RUNS = 2;
 const WARM_RUNS = 5;
@@ -58,20 +59,48 @@ const summarize = (values: number[]) => ({
 });
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ffly-bench-schedule-'));
-  try {
-    console.log(describeMachine());
-    // BENCH_ONLY=latency runs only part 2 (about 20 s), e.g. to re-measure the enqueue path.
-    const only = process.env.BENCH_ONLY;
-    const scheduling = only === undefined ? await benchScheduling(dataDir) : null;
-    // Same DATA_DIR (same embedded database), scheduling paused: only the benchmark's worker claims.
-    const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', MAX_MACHINES: '0', LEASE_MS: '3600000', LOG_LEVEL: 'silent' }), silentLogger());
-    const latency = only === 'throughput' ? (await createTemplateJob(server).finally(() => server.stop()), null) : await benchEnqueueToClaim(server).finally(() => server.stop());
-    const throughput = only === 'latency' ? null : await benchClaimThroughput(dataDir);
-    console.log(JSON.stringify({ scheduling, latency, throughput }, null, 2));
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
+  // BENCH_ONLY=latency runs only part 2 (about 20 s), e.g. to re-measure the enqueue path.
+  const only = process.env.BENCH_ONLY;
+  let last: unknown = null;
+  const figures = await measureRepeatedly(`bench:schedule — ${describeMachine()}`, async () => {
+    // Every run on its own DATA_DIR (its own embedded database): no run inherits another's queue.
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ffly-bench-schedule-'));
+    try {
+      const scheduling = only === undefined ? await benchScheduling(dataDir) : null;
+      // Same DATA_DIR (same embedded database), scheduling paused: only the benchmark's worker claims.
+      const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', MAX_MACHINES: '0', LEASE_MS: '3600000', LOG_LEVEL: 'silent' }), silentLogger());
+      const latency = only === 'throughput' ? (await createTemplateJob(server).finally(() => server.stop()), null) : await benchEnqueueToClaim(server).finally(() => server.stop());
+      const throughput = only === 'latency' ? null : await benchClaimThroughput(dataDir);
+      last = { scheduling, latency, throughput };
+      return numericLeaves(last);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+  console.log('the last run in full:');
+  console.log(JSON.stringify(last, null, 2));
+  console.log(`each figure over ${BENCH_RUNS} runs, median (lowest to highest):`);
+  for (const [name, spread] of Object.entries(figures)) console.log(`${name}: ${formatSpread(spread as Spread, (value) => String(round(value)))}`);
+}
+
+/**
+ * Every number in a run's summary, named by its path ("latency.enqueueToClaimMs.p50"), so the runs'
+ * figures can be put side by side. Lists of samples (the "runs" arrays) are left out: their medians are
+ * figures already. Part 3's list of results is named by claim, tenants and claimers.
+ */
+function numericLeaves(value: unknown, prefix = ''): Record<string, number> {
+  if (typeof value === 'number') return { [prefix]: value };
+  if (Array.isArray(value)) {
+    // Part 3's results: one entry per claim, tenant count and claimer count, named by them.
+    return Object.assign({}, ...value.map((entry: unknown) => {
+      if (entry === null || typeof entry !== 'object') return {};
+      const { claim, tenants, claimers, ...figures } = entry as Record<string, unknown>;
+      if (claim === undefined) return {};
+      return numericLeaves(figures, `${prefix}.${String(claim)}.tenants=${String(tenants)}.claimers=${String(claimers)}`);
+    }));
   }
+  if (value === null || typeof value !== 'object') return {};
+  return Object.assign({}, ...Object.entries(value).map(([key, child]) => numericLeaves(child, prefix ? `${prefix}.${key}` : key)));
 }
 
 function describeMachine(): string {
@@ -81,9 +110,8 @@ function describeMachine(): string {
   } catch {
     // Not Linux: os.cpus() it is.
   }
-  // The load average says how much else ran: on two shared cores it moves every figure below.
-  const load = os.loadavg().map((value) => value.toFixed(2)).join(' ');
-  return `machine: nproc ${os.availableParallelism()}, ${cpu}, node ${process.version}, ${os.platform()} ${os.release()}, load average ${load}`;
+  // The load average (printed by measureRepeatedly at the start and end) says how much else ran.
+  return `nproc ${os.availableParallelism()}, ${cpu}, node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
 // 1. startJob → claimed through the scheduler ---------------------------------------------------

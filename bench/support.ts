@@ -110,3 +110,20 @@ export async function measureRepeatedly<Name extends string>(
   const names = Object.keys(samples[0] ?? {}) as Name[];
   return Object.fromEntries(names.map((name) => [name, spreadOf(samples.map((sample) => sample[name]))])) as Record<Name, Spread>;
 }
+
+/**
+ * How long the generated 1080p30 sources last: 30 s, or `BENCH_SOURCE_SECONDS` for a shortened run on
+ * a busy machine (a shortened run's figures are not comparable with a full run's).
+ */
+export const BENCH_SOURCE_SECONDS = Math.max(2, Number(process.env.BENCH_SOURCE_SECONDS ?? 30) || 30);
+
+/** generate1080pSource's source, `BENCH_SOURCE_SECONDS` long (the full 30 s unless shortened). */
+export async function generateBenchSource(ffmpeg: string, file: string): Promise<void> {
+  if (BENCH_SOURCE_SECONDS === 30) return generate1080pSource(ffmpeg, file);
+  console.error(`generating a ${BENCH_SOURCE_SECONDS} s 1080p30 H.264/AAC source (shortened)...`);
+  await execa(ffmpeg, [
+    '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=30:d=${BENCH_SOURCE_SECONDS}`,
+    '-f', 'lavfi', '-i', `sine=f=440:d=${BENCH_SOURCE_SECONDS}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', file,
+  ]);
+}

@@ -69,10 +69,14 @@ describe('buildFfmpegArgs: runs', () => {
     const plan = buildFfmpegArgs(spec, sampleProbe(), paths);
     const args = onlyRun(plan);
     const graph = valueOf(args, '-filter_complex') ?? '';
-    expect(graph.startsWith('[0:0]fps=30,split=5[s0][s1][s2][s3][s4];')).toBe(true);
-    expect(graph.match(/scale=-2:(\d+)/g)).toEqual([
-      'scale=-2:1080', 'scale=-2:720', 'scale=-2:480', 'scale=-2:720', 'scale=-2:360',
-    ]);
+    // Five encoded pictures, four sizes: the WEB_OPTIMIZED 720p and the HLS 720p share one scaler.
+    expect(graph.startsWith('[0:0]fps=30,split=4[s0][s1][s2][s3];')).toBe(true);
+    expect(graph.match(/scale=-2:(\d+)/g)).toEqual(['scale=-2:1080', 'scale=-2:720', 'scale=-2:480', 'scale=-2:360']);
+    expect(graph).toContain('[s1]scale=-2:720,format=yuv420p,split=2[v1][v3]');
+    // Every label the outputs map is produced by the graph exactly once.
+    const mapped = args.filter((arg, index) => args[index - 1] === '-map' && arg.startsWith('['));
+    expect(mapped.sort()).toEqual(['[v0]', '[v1]', '[v2]', '[v3]', '[v4]']);
+    for (const label of mapped) expect(graph.split(label).length - 1).toBe(1);
     expect(plan.runs[0]?.renditions).toEqual(['web-1080p', 'web-720p', 'web-480p', 'hls', 'original']);
   });
 

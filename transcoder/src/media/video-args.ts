@@ -74,10 +74,7 @@ export function planVideoOutputs(
     plan.renditions.push(...part.renditions);
     plan.directories.push(...part.directories);
   }
-  const branches = [
-    ...heights.map((height, index) => ({ filters: `scale=-2:${height},format=yuv420p`, label: `[v${index}]` })),
-    ...extraBranches,
-  ];
+  const branches = [...scaleBranches(heights), ...extraBranches];
   plan.filterComplex = branches.length > 0 ? filterGraph(source.video, branches) : null;
   return plan;
 }
@@ -122,6 +119,24 @@ function planWebOptimized(
     });
   }
   return part;
+}
+
+/**
+ * One scaler per distinct height: outputs of the same size (a WEB_OPTIMIZED 720p and an HLS ladder's
+ * 720p) share its frames through a second split instead of scaling the same picture twice. Branch `i`
+ * ends in the label `[v<i>]` that `context.branch` handed out for the i-th claim.
+ */
+function scaleBranches(heights: readonly number[]): GraphBranch[] {
+  const labelsByHeight = new Map<number, string[]>();
+  heights.forEach((height, index) => {
+    const labels = labelsByHeight.get(height) ?? [];
+    labels.push(`[v${index}]`);
+    labelsByHeight.set(height, labels);
+  });
+  return [...labelsByHeight].map(([height, labels]) => ({
+    filters: `scale=-2:${height},format=yuv420p${labels.length > 1 ? `,split=${labels.length}` : ''}`,
+    label: labels.join(''),
+  }));
 }
 
 /**
