@@ -14,11 +14,14 @@ import {
   redactSecrets,
   runPlan,
   verifyOutputs,
+  type ProbeResult,
   type VerifiedRendition,
 } from './media/index.js';
 import { classifyFailure } from './classify-failure.js';
 import { createProgressReporter } from './progress-reporter.js';
-import { downloadToFile, putFile, putPart } from './transfer.js';
+import { putFile, putPart } from './transfer.js';
+import { startDownload, type SourceDownload } from './source-download.js';
+import { probeWhileDownloading } from './early-probe.js';
 import { fetchAndCopySource } from './ingest.js';
 import { CopyLeaseEnded } from './source-copy.js';
 
@@ -72,6 +75,13 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
   const stop = new AbortController();
   let stopReason: 'canceled' | 'lost' | null = null;
   const signal = AbortSignal.any([stop.signal, options.shutdown]);
+  let download: SourceDownload | null = null;
+  let early: ProbeResult | null = null;
+  let streaming = false;
+  const downloadFailed = (error: unknown): never => {
+    if (signal.aborted) throw error;
+    throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
+  };
   const reporter = createProgressReporter(api, {
     heartbeatMs: Math.max(1_000, Math.floor(job.leaseMs / 3)),
     onStop: (reason) => {
@@ -93,19 +103,22 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       if (room.refusal) throw new JobFailure(INSUFFICIENT_DISK, room.refusal);
       log('info', 'downloading the source', { sizeBytes: job.source.sizeBytes, neededBytes: room.neededBytes, freeBytes: room.freeBytes });
       const sizeBytes = job.source.sizeBytes!;
-      await downloadToFile(job.source.url!, input, {
+      download = startDownload(job.source.url!, input, {
         signal,
         expectedBytes: sizeBytes,
-        onBytes: (bytes) => reporter.update('DOWNLOADING', bytes / sizeBytes),
-      }).catch((error: unknown) => {
-        if (signal.aborted) throw error;
-        throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
+        onBytes: (bytes) => !streaming && reporter.update('DOWNLOADING', bytes / sizeBytes),
       });
+      // A WAV is probed from its head and transcoded as it arrives (see early-probe.ts).
+      early = await probeWhileDownloading(download, input, sizeBytes, signal).catch(downloadFailed);
+      if (!early) await download.done.catch(downloadFailed);
     }
 
     reporter.update('PROBING', 0);
-    const probe = await probeFile(input, { signal });
+    const probe = early ?? (await probeFile(input, { signal }));
     checkInput(job.spec, probe, { maxDurationSeconds: job.limits.maxDurationSeconds, maxWidth: options.limits?.maxWidth ?? 7680, maxHeight: options.limits?.maxHeight ?? 4320 });
+    // A loudness pass reads the whole source before the plan: it waits for the download.
+    if (early && needsLoudnessPass(job.spec)) await download!.done.catch(downloadFailed);
+    streaming = early !== null && !needsLoudnessPass(job.spec);
     // The first loudness pass (audio only) when an output asks for normalisation; nothing otherwise.
     const loudness = await measureSourceLoudness(job.spec, probe, { input }, { signal, stallMs: job.limits.stallMs });
     const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir }, { loudness });
@@ -113,12 +126,18 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     log('info', 'transcoding', { runs: plan.runs.length, renditions: plan.renditions.map((rendition) => rendition.name), durationSeconds: plan.sourceDurationSeconds });
 
     await runPlan(plan, outputDir, {
+      ...(streaming ? { streamedInput: { file: input, open: () => download!.follow(), complete: download!.done } } : {}),
       signal,
       stallMs: job.limits.stallMs,
       killGraceMs: options.killGraceMs ?? 2_000,
       onProgress: (report) =>
         reporter.update('TRANSCODING', report.percent / 100, { speed: report.speed, etaSeconds: report.etaSeconds, outTimeSeconds: report.outTimeSeconds }),
+    }).catch((error: unknown) => {
+      // A source that stopped arriving is the cause, whatever ffmpeg made of its end.
+      if (download?.failure) downloadFailed(download.failure);
+      throw error;
     });
+    if (streaming) await download!.done.catch(downloadFailed);
     const renditions = await verifyOutputs(plan, outputDir, probe, { signal });
 
     reporter.update('UPLOADING', 0, { etaSeconds: null });
@@ -167,6 +186,9 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     return answer === 'ok' ? 'failed' : answer;
   } finally {
     reporter.stop();
+    // A job that ends while its source still arrives (ffmpeg failed, a cancel) stops the download first.
+    download?.abort();
+    await download?.done.catch(() => {});
     await rm(directory, { recursive: true, force: true }).catch(() => {});
   }
 
@@ -190,6 +212,11 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     await api.release('worker shutting down').catch((error: unknown) => log('warn', 'release failed; the lease will expire', { err: String(error) }));
     return 'released';
   }
+}
+
+/** Whether an output asks for loudness normalisation (a first pass over the whole source). */
+function needsLoudnessPass(spec: ClaimedJob['spec']): boolean {
+  return spec.outputs.some((output) => output.kind === 'audio' && Boolean(output.loudness));
 }
 
 /** What verification found out about a rendition beyond its size: picture, loudness, storyboard. */
