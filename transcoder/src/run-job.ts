@@ -14,7 +14,9 @@ import {
   redactSecrets,
   runPlan,
   verifyOutputs,
+  type FfmpegPlan,
   type ProbeResult,
+  type VerifiedFile,
   type VerifiedRendition,
 } from './media/index.js';
 import { classifyFailure } from './classify-failure.js';
@@ -138,13 +140,29 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       throw error;
     });
     if (streaming) await download!.done.catch(downloadFailed);
-    const renditions = await verifyOutputs(plan, outputDir, probe, { signal });
-
-    reporter.update('UPLOADING', 0, { etaSeconds: null });
-    await uploadRenditions(api, outputDir, renditions, signal, (fraction) => reporter.update('UPLOADING', fraction)).catch((error: unknown) => {
+    log('debug', 'transcoded');
+    // Single-file outputs upload while they are verified: only the complete report publishes them, and
+    // a failed verification stops their upload (what an attempt leaves under its prefix is never read).
+    const uploadFailed = (error: unknown): never => {
       if (signal.aborted || error instanceof LeaseEnded) throw error;
       throw new JobFailure('UPLOAD_FAILED', `The outputs could not be uploaded: ${(error as Error).message}`, { cause: error });
+    };
+    const stopUploads = new AbortController();
+    const uploadSignal = AbortSignal.any([signal, stopUploads.signal]);
+    const ahead = await singleFiles(plan, outputDir);
+    const uploadingAhead = uploadFiles(api, outputDir, ahead, uploadSignal, () => {});
+    uploadingAhead.catch(() => {});
+    const renditions = await verifyOutputs(plan, outputDir, probe, { signal }).catch(async (error: unknown) => {
+      stopUploads.abort();
+      await uploadingAhead.catch(() => {});
+      throw error;
     });
+    log('debug', 'verified');
+
+    reporter.update('UPLOADING', 0, { etaSeconds: null });
+    const rest = renditions.flatMap((rendition) => rendition.files).filter((file) => !ahead.some((early) => early.path === file.path));
+    await Promise.all([uploadingAhead, uploadFiles(api, outputDir, rest, signal, (fraction) => reporter.update('UPLOADING', fraction))]).catch(uploadFailed);
+    log('debug', 'uploaded');
     reporter.stop();
     if (signal.aborted) return finishAborted();
 
@@ -231,18 +249,29 @@ function measured(verified: VerifiedRendition): Partial<CompleteRequest['outputs
   };
 }
 
+/** The main files of single-file outputs (audio, MP4), as planned: they can upload while being verified. */
+async function singleFiles(plan: FfmpegPlan, outputDir: string): Promise<VerifiedFile[]> {
+  const files: VerifiedFile[] = [];
+  for (const rendition of plan.renditions) {
+    if (rendition.expected.kind !== 'audio' && rendition.expected.kind !== 'mp4') continue;
+    // A missing file is verification's to report: it is just not uploaded ahead.
+    const size = await stat(path.join(outputDir, rendition.fileName)).then((stats) => stats.size, () => 0);
+    if (size > 0) files.push({ path: rendition.fileName, sizeBytes: size, contentType: rendition.contentType });
+  }
+  return files;
+}
+
 /**
- * Uploads every verified file under this attempt's prefix. URLs are asked for in small batches right
- * before use (they live only a few lease periods); an answer of `lost` or `canceled` stops at once.
+ * Uploads files under this attempt's prefix. URLs are asked for in small batches right before use
+ * (they live only a few lease periods); an answer of `lost` or `canceled` stops at once.
  */
-async function uploadRenditions(
+async function uploadFiles(
   api: JobApi,
   outputDir: string,
-  renditions: VerifiedRendition[],
+  files: VerifiedFile[],
   signal: AbortSignal,
   onFraction: (fraction: number) => void,
 ): Promise<void> {
-  const files = renditions.flatMap((rendition) => rendition.files);
   const total = files.reduce((sum, file) => sum + file.sizeBytes, 0) || 1;
   let done = 0;
   for (let start = 0; start < files.length; start += UPLOAD_BATCH) {
