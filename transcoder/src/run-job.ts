@@ -79,7 +79,6 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
   const signal = AbortSignal.any([stop.signal, options.shutdown]);
   let download: SourceDownload | null = null;
   let early: ProbeResult | null = null;
-  let streaming = false;
   const downloadFailed = (error: unknown): never => {
     if (signal.aborted) throw error;
     throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
@@ -108,7 +107,7 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       download = startDownload(job.source.url!, input, {
         signal,
         expectedBytes: sizeBytes,
-        onBytes: (bytes) => !streaming && reporter.update('DOWNLOADING', bytes / sizeBytes),
+        onBytes: (bytes) => !early && reporter.update('DOWNLOADING', bytes / sizeBytes),
       });
       // A WAV is probed from its head and transcoded as it arrives (see early-probe.ts).
       early = await probeWhileDownloading(download, input, sizeBytes, signal).catch(downloadFailed);
@@ -120,7 +119,7 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     checkInput(job.spec, probe, { maxDurationSeconds: job.limits.maxDurationSeconds, maxWidth: options.limits?.maxWidth ?? 7680, maxHeight: options.limits?.maxHeight ?? 4320 });
     // A loudness pass reads the whole source before the plan: it waits for the download.
     if (early && needsLoudnessPass(job.spec)) await download!.done.catch(downloadFailed);
-    streaming = early !== null && !needsLoudnessPass(job.spec);
+    const streaming = early !== null && !needsLoudnessPass(job.spec);
     // The first loudness pass (audio only) when an output asks for normalisation; nothing otherwise.
     const loudness = await measureSourceLoudness(job.spec, probe, { input }, { signal, stallMs: job.limits.stallMs });
     const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir }, { loudness });
