@@ -21,7 +21,7 @@ import { formatSpread, graphql, measureRepeatedly, startBenchServer } from './su
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
 const SPEC: JobSpec = { outputs: [{ kind: 'audio', name: 'mp3-192k', format: 'MP3', bitrateKbps: 192, sampleRate: null, channels: null, bitDepth: null }] };
 /** The worker's log lines that mark its steps, in order. */
-const STEPS = ['claimed job', 'downloading the source', 'transcoding', 'transcoded', 'verified', 'uploaded', 'job finished'] as const;
+const STEPS = ['claimed job', 'downloading the source', 'transcoding', 'transcoded', 'verified', 'uploaded'] as const;
 
 async function main() {
   const { ffmpeg } = await resolveBinaries();
