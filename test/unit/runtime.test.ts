@@ -18,7 +18,7 @@ describe('the runtime', () => {
     const { command, args } = localTranscoderCommand();
     expect(command).toBe(process.execPath);
     expect(args).toHaveLength(1);
-    expect(args[0]).toMatch(/worker-[0-9a-f]{16}\.mjs$/);
+    expect(args[0]).toMatch(/worker-[0-9a-f]{16}\/worker\.mjs$/);
     expect(execFileSync(command, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()).toBe(process.versions.node);
   });
 });

@@ -6,8 +6,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { createApiClient } from './api-client.js';
+import { loadJobModuleSoon } from './job-module.js';
 import { createLog } from './log.js';
-import { runJob } from './run-job.js';
 
 const SHUTDOWN_BUDGET_MS = 4_500;
 
@@ -53,7 +53,10 @@ async function main(): Promise<number> {
     }
     let job;
     try {
-      job = await api.claim(machineId, Math.min(remaining, 20_000), shutdown.signal);
+      const claim = api.claim(machineId, Math.min(remaining, 20_000), shutdown.signal);
+      // The job code loads while the first claim waits (see job-module.ts).
+      void loadJobModuleSoon().catch(() => {});
+      job = await claim;
     } catch (error) {
       if (shutdown.signal.aborted) break;
       log('warn', 'claim failed; retrying', { err: String(error) });
@@ -63,6 +66,7 @@ async function main(): Promise<number> {
     if (!job) continue;
     const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
     jobLog('info', 'claimed job');
+    const { runJob } = await loadJobModuleSoon();
     current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes, publicAddresses });
     // runJob reports every failure itself; anything that still escapes must not crash the worker (a
     // crashed worker's machine is destroyed, and its job waits out the lease).

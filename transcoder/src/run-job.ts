@@ -14,11 +14,16 @@ import {
   redactSecrets,
   runPlan,
   verifyOutputs,
+  type FfmpegPlan,
+  type ProbeResult,
+  type VerifiedFile,
   type VerifiedRendition,
 } from './media/index.js';
 import { classifyFailure } from './classify-failure.js';
 import { createProgressReporter } from './progress-reporter.js';
-import { downloadToFile, putFile, putPart } from './transfer.js';
+import { putFile, putPart } from './transfer.js';
+import { startDownload, type SourceDownload } from './source-download.js';
+import { probeWhileDownloading } from './early-probe.js';
 import { fetchAndCopySource } from './ingest.js';
 import { CopyLeaseEnded } from './source-copy.js';
 
@@ -72,6 +77,12 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
   const stop = new AbortController();
   let stopReason: 'canceled' | 'lost' | null = null;
   const signal = AbortSignal.any([stop.signal, options.shutdown]);
+  let download: SourceDownload | null = null;
+  let early: ProbeResult | null = null;
+  const downloadFailed = (error: unknown): never => {
+    if (signal.aborted) throw error;
+    throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
+  };
   const reporter = createProgressReporter(api, {
     heartbeatMs: Math.max(1_000, Math.floor(job.leaseMs / 3)),
     onStop: (reason) => {
@@ -93,19 +104,22 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
       if (room.refusal) throw new JobFailure(INSUFFICIENT_DISK, room.refusal);
       log('info', 'downloading the source', { sizeBytes: job.source.sizeBytes, neededBytes: room.neededBytes, freeBytes: room.freeBytes });
       const sizeBytes = job.source.sizeBytes!;
-      await downloadToFile(job.source.url!, input, {
+      download = startDownload(job.source.url!, input, {
         signal,
         expectedBytes: sizeBytes,
-        onBytes: (bytes) => reporter.update('DOWNLOADING', bytes / sizeBytes),
-      }).catch((error: unknown) => {
-        if (signal.aborted) throw error;
-        throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
+        onBytes: (bytes) => !early && reporter.update('DOWNLOADING', bytes / sizeBytes),
       });
+      // A WAV is probed from its head and transcoded as it arrives (see early-probe.ts).
+      early = await probeWhileDownloading(download, input, sizeBytes, signal).catch(downloadFailed);
+      if (!early) await download.done.catch(downloadFailed);
     }
 
     reporter.update('PROBING', 0);
-    const probe = await probeFile(input, { signal });
+    const probe = early ?? (await probeFile(input, { signal }));
     checkInput(job.spec, probe, { maxDurationSeconds: job.limits.maxDurationSeconds, maxWidth: options.limits?.maxWidth ?? 7680, maxHeight: options.limits?.maxHeight ?? 4320 });
+    // A loudness pass reads the whole source before the plan: it waits for the download.
+    if (early && needsLoudnessPass(job.spec)) await download!.done.catch(downloadFailed);
+    const streaming = early !== null && !needsLoudnessPass(job.spec);
     // The first loudness pass (audio only) when an output asks for normalisation; nothing otherwise.
     const loudness = await measureSourceLoudness(job.spec, probe, { input }, { signal, stallMs: job.limits.stallMs });
     const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir }, { loudness });
@@ -113,19 +127,41 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     log('info', 'transcoding', { runs: plan.runs.length, renditions: plan.renditions.map((rendition) => rendition.name), durationSeconds: plan.sourceDurationSeconds });
 
     await runPlan(plan, outputDir, {
+      ...(streaming ? { streamedInput: { file: input, open: () => download!.follow(), complete: download!.done } } : {}),
       signal,
       stallMs: job.limits.stallMs,
       killGraceMs: options.killGraceMs ?? 2_000,
       onProgress: (report) =>
         reporter.update('TRANSCODING', report.percent / 100, { speed: report.speed, etaSeconds: report.etaSeconds, outTimeSeconds: report.outTimeSeconds }),
+    }).catch((error: unknown) => {
+      // A source that stopped arriving is the cause, whatever ffmpeg made of its end.
+      if (download?.failure) downloadFailed(download.failure);
+      throw error;
     });
-    const renditions = await verifyOutputs(plan, outputDir, probe, { signal });
-
-    reporter.update('UPLOADING', 0, { etaSeconds: null });
-    await uploadRenditions(api, outputDir, renditions, signal, (fraction) => reporter.update('UPLOADING', fraction)).catch((error: unknown) => {
+    if (streaming) await download!.done.catch(downloadFailed);
+    log('debug', 'transcoded');
+    // Single-file outputs upload while they are verified: only the complete report publishes them, and
+    // a failed verification stops their upload (what an attempt leaves under its prefix is never read).
+    const uploadFailed = (error: unknown): never => {
       if (signal.aborted || error instanceof LeaseEnded) throw error;
       throw new JobFailure('UPLOAD_FAILED', `The outputs could not be uploaded: ${(error as Error).message}`, { cause: error });
+    };
+    const stopUploads = new AbortController();
+    const uploadSignal = AbortSignal.any([signal, stopUploads.signal]);
+    const ahead = await singleFiles(plan, outputDir);
+    const uploadingAhead = uploadFiles(api, outputDir, ahead, uploadSignal, () => {});
+    uploadingAhead.catch(() => {});
+    const renditions = await verifyOutputs(plan, outputDir, probe, { signal }).catch(async (error: unknown) => {
+      stopUploads.abort();
+      await uploadingAhead.catch(() => {});
+      throw error;
     });
+    log('debug', 'verified');
+
+    reporter.update('UPLOADING', 0, { etaSeconds: null });
+    const rest = renditions.flatMap((rendition) => rendition.files).filter((file) => !ahead.some((early) => early.path === file.path));
+    await Promise.all([uploadingAhead, uploadFiles(api, outputDir, rest, signal, (fraction) => reporter.update('UPLOADING', fraction))]).catch(uploadFailed);
+    log('debug', 'uploaded');
     reporter.stop();
     if (signal.aborted) return finishAborted();
 
@@ -167,6 +203,9 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     return answer === 'ok' ? 'failed' : answer;
   } finally {
     reporter.stop();
+    // A job that ends while its source still arrives (ffmpeg failed, a cancel) stops the download first.
+    download?.abort();
+    await download?.done.catch(() => {});
     await rm(directory, { recursive: true, force: true }).catch(() => {});
   }
 
@@ -192,6 +231,11 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
   }
 }
 
+/** Whether an output asks for loudness normalisation (a first pass over the whole source). */
+function needsLoudnessPass(spec: ClaimedJob['spec']): boolean {
+  return spec.outputs.some((output) => output.kind === 'audio' && Boolean(output.loudness));
+}
+
 /** What verification found out about a rendition beyond its size: picture, loudness, storyboard. */
 function measured(verified: VerifiedRendition): Partial<CompleteRequest['outputs'][number]> {
   return {
@@ -204,18 +248,29 @@ function measured(verified: VerifiedRendition): Partial<CompleteRequest['outputs
   };
 }
 
+/** The main files of single-file outputs (audio, MP4), as planned: they can upload while being verified. */
+async function singleFiles(plan: FfmpegPlan, outputDir: string): Promise<VerifiedFile[]> {
+  const files: VerifiedFile[] = [];
+  for (const rendition of plan.renditions) {
+    if (rendition.expected.kind !== 'audio' && rendition.expected.kind !== 'mp4') continue;
+    // A missing file is verification's to report: it is just not uploaded ahead.
+    const size = await stat(path.join(outputDir, rendition.fileName)).then((stats) => stats.size, () => 0);
+    if (size > 0) files.push({ path: rendition.fileName, sizeBytes: size, contentType: rendition.contentType });
+  }
+  return files;
+}
+
 /**
- * Uploads every verified file under this attempt's prefix. URLs are asked for in small batches right
- * before use (they live only a few lease periods); an answer of `lost` or `canceled` stops at once.
+ * Uploads files under this attempt's prefix. URLs are asked for in small batches right before use
+ * (they live only a few lease periods); an answer of `lost` or `canceled` stops at once.
  */
-async function uploadRenditions(
+async function uploadFiles(
   api: JobApi,
   outputDir: string,
-  renditions: VerifiedRendition[],
+  files: VerifiedFile[],
   signal: AbortSignal,
   onFraction: (fraction: number) => void,
 ): Promise<void> {
-  const files = renditions.flatMap((rendition) => rendition.files);
   const total = files.reduce((sum, file) => sum + file.sizeBytes, 0) || 1;
   let done = 0;
   for (let start = 0; start < files.length; start += UPLOAD_BATCH) {

@@ -21,6 +21,13 @@ export interface RunFfmpegOptions {
    * stream ends (ffmpeg blocks on a full pipe); its rejection stops ffmpeg and is rethrown.
    */
   fd3?: (stream: Readable) => Promise<void>;
+  /**
+   * Fed to ffmpeg's stdin (args read it as `pipe:0`): a source still being downloaded. Its error stops
+   * ffmpeg and is rethrown (the caller reports the download's failure); ffmpeg leaving early just stops
+   * the feeding. Bytes arriving count as progress for the stall watchdog: ffmpeg waiting on a source
+   * that is still coming is not stalled.
+   */
+  stdin?: Readable;
 }
 
 export interface RunFfmpegResult {
@@ -43,15 +50,23 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
   const stallMs = options.stallMs ?? 120_000;
   const binary = options.ffmpegPath ?? (await resolveBinaries()).ffmpeg;
   const stall = new AbortController();
-  const cancelSignal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+  const feedFailed = new AbortController();
+  const cancelSignal = AbortSignal.any([stall.signal, feedFailed.signal, ...(options.signal ? [options.signal] : [])]);
 
   const subprocess = execa(binary, args, {
     cancelSignal,
     forceKillAfterDelay: options.killGraceMs ?? 5_000,
     // Progress is consumed line by line and stderr through a bounded tail: nothing grows without limit.
-    stdio: options.fd3 ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.fd3 ? ['pipe' as const] : [])],
     buffer: false,
   });
+  let feedError: unknown = null;
+  if (options.stdin) {
+    feedStdin(options.stdin, subprocess.stdin!, (error) => {
+      feedError = error;
+      feedFailed.abort();
+    });
+  }
   const stderr = new StderrTail();
   subprocess.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   const fd3 = options.fd3 ? consumeFd3(subprocess.stdio[3] as Readable, options.fd3, () => subprocess.kill()) : null;
@@ -59,6 +74,8 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
   // The watchdog restarts only when a block moves forward, so ffmpeg printing the same position over
   // and over (a blocked input, a wedged filter) still counts as a stall.
   let watchdog = setTimeout(() => stall.abort(), stallMs);
+  const fed = () => watchdog.refresh();
+  options.stdin?.on('data', fed);
   const parser = createProgressParser();
   let lastProgress: ProgressSnapshot | null = null;
   try {
@@ -76,6 +93,7 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
     await fd3?.done;
     return { lastProgress, stderrTail: stderr.text(), durationMs: result.durationMs };
   } catch (error) {
+    if (feedError) throw feedError;
     const sinkError = await fd3?.failure;
     if (sinkError) {
       subprocess.kill();
@@ -90,8 +108,22 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
     }
     throw toMediaError(error, { stalled: stall.signal.aborted, stallMs, stderr });
   } finally {
+    options.stdin?.off('data', fed);
     clearTimeout(watchdog);
   }
+}
+
+/**
+ * Pipes `source` into ffmpeg's stdin. ffmpeg may close its stdin early (it failed, or it was stopped):
+ * the resulting EPIPE is not an error of the run. A failing source stops ffmpeg through `stop`.
+ */
+function feedStdin(source: Readable, stdin: NodeJS.WritableStream & { destroy(): void }, stop: (error: unknown) => void): void {
+  stdin.on('error', () => source.destroy());
+  source.on('error', (error) => {
+    stdin.destroy();
+    stop(error);
+  });
+  source.pipe(stdin);
 }
 
 /** Runs the fd 3 reader; a failure kills ffmpeg, so the main loop ends and rethrows it. */

@@ -1,16 +1,29 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { FfmpegPlan } from './plan.js';
 import { combineRuns, computeProgress, type ProgressReport, type ProgressSnapshot } from './progress.js';
 import { runFfmpeg, type RunFfmpegOptions } from './run-ffmpeg.js';
 import { writeWaveforms } from './waveform-sink.js';
 
-export interface RunPlanOptions extends Omit<RunFfmpegOptions, 'onProgress'> {
+/** A source still arriving at `file`: the runs read it from `open()` through their stdin instead. */
+export interface StreamedInput {
+  /** The plan's input file (`FfmpegPaths.input`). */
+  file: string;
+  /** A fresh stream of the whole file, from its first byte; one per run. */
+  open(): Readable;
+  /** Settles when the file is complete: steps after the runs (image fallbacks) read the file itself. */
+  complete: Promise<unknown>;
+}
+
+export interface RunPlanOptions extends Omit<RunFfmpegOptions, 'onProgress' | 'stdin'> {
   /** Called whenever the job's progress changes; percent stays below 100 until verification. */
   onProgress?: (report: ProgressReport) => void;
   /** How many ffmpeg processes may run at once. @default os.availableParallelism() */
   concurrency?: number;
+  /** Feed the input from a download still in progress (only for formats read front to back). */
+  streamedInput?: StreamedInput;
 }
 
 /**
@@ -47,8 +60,10 @@ export async function runPlan(plan: FfmpegPlan, outputDir: string, options: RunP
       if (!run || failures.length > 0) return;
       try {
         const pcm = run.pcm;
-        await runFfmpeg(run.args, {
+        const streamed = options.streamedInput ? pipedInput(run.args, options.streamedInput.file) : null;
+        await runFfmpeg(streamed ?? run.args, {
           ...options,
+          ...(streamed ? { stdin: options.streamedInput!.open() } : {}),
           signal,
           onProgress: (snapshot) => onSnapshot(index, snapshot),
           ...(pcm ? { fd3: (stream) => writeWaveforms(stream, pcm, outputDir) } : {}),
@@ -65,6 +80,7 @@ export async function runPlan(plan: FfmpegPlan, outputDir: string, options: RunP
   await Promise.all(Array.from({ length: workers }, worker));
   if (failures.length > 0) throw failures[0];
 
+  await options.streamedInput?.complete;
   for (const file of plan.textFiles) await writeFile(path.join(outputDir, file.path), file.content);
   for (const fallback of plan.imageFallbacks) {
     const written = await access(path.join(outputDir, fallback.fileName)).then(() => true, () => false);
@@ -72,4 +88,18 @@ export async function runPlan(plan: FfmpegPlan, outputDir: string, options: RunP
       await runFfmpeg(fallback.args, { ffmpegPath: options.ffmpegPath, signal: options.signal, stallMs: options.stallMs, killGraceMs: options.killGraceMs });
     }
   }
+}
+
+/**
+ * A run's arguments with the input file (`-i file:<input>`, see `inputArgs`) read from stdin instead,
+ * through the `pipe` protocol only; null when the run does not read the input.
+ */
+export function pipedInput(args: readonly string[], input: string): string[] | null {
+  const index = args.findIndex((arg, at) => arg === `file:${path.resolve(input)}` && args[at - 1] === '-i');
+  const whitelist = args.lastIndexOf('-protocol_whitelist', index);
+  if (index < 0 || whitelist < 0 || args[whitelist + 1] !== 'file') return null;
+  const piped = [...args];
+  piped[whitelist + 1] = 'pipe';
+  piped[index] = 'pipe:0';
+  return piped;
 }
