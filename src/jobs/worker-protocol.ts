@@ -20,10 +20,9 @@ import { jobToken } from '../workers/credentials.js';
 import { attemptOutputKey, attemptPrefix } from './keys.js';
 import { planParts } from './multipart-upload.js';
 import { claimNextJob, returnUndeliveredClaim } from './sql/claim-job.js';
-import { completeJob, type CompletedOutput } from './sql/complete-job.js';
+import { checkCompletion, completeJob, type CompletedOutput } from './sql/complete-job.js';
 import { failJob, type Failure } from './sql/fail-job.js';
 import { recordProgress, touchLease, type Lease, type LeaseOutcome, type ProgressReport } from './sql/lease.js';
-import { loadJobRecord } from './sql/read-jobs.js';
 import { releaseJob } from './sql/release-job.js';
 
 /** What the worker protocol needs; the API's services fit it. */
@@ -173,11 +172,12 @@ export type CompleteReport = CompleteRequest;
  * under this attempt's prefix. A completion that produced nothing fails the job with NO_OUTPUTS.
  */
 export async function completeForWorker(services: ProtocolServices, lease: Lease, report: CompleteReport): Promise<LeaseOutcome> {
-  const checked = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  // One round trip: the lease check (extending it) and what the completion needs of the job.
+  const checked = await checkCompletion(services.db, { ...lease, leaseMs: services.config.leaseMs });
   if (checked.kind !== 'ok') return checked;
-  const record = (await loadJobRecord(services.db, lease.jobId))!;
-  const renditions = new Map(expandRenditions(record.job.spec).map((rendition) => [rendition.name, rendition]));
-  const listed = new Set(record.outputs.map((output) => output.name));
+  const record = checked.job;
+  const renditions = new Map(expandRenditions(record.spec).map((rendition) => [rendition.name, rendition]));
+  const listed = new Set(checked.outputNames);
   for (const name of listed) {
     if (!report.outputs.some((candidate) => candidate.name === name)) throw new WorkerCallError(400, `Output "${name}" was not reported`);
   }
@@ -227,7 +227,7 @@ export async function completeForWorker(services: ProtocolServices, lease: Lease
       outputs,
       notices: report.notices,
       sourceDurationSeconds: report.sourceDurationSeconds,
-      specOutputNames: record.job.spec.outputs.map((output) => output.name),
+      specOutputNames: record.spec.outputs.map((output) => output.name),
     }),
   );
 }

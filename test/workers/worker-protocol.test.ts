@@ -115,6 +115,35 @@ describe('the worker protocol', () => {
     expect(await (await fetch(job.outputs[0].url)).text()).toBe('mp3');
   });
 
+  it('records a substitute rendition beside its output, with every reported fact, in the completing statement', async () => {
+    await drain();
+    const id = await queueJob();
+    const claimed = (await claim())!;
+    const files = [
+      { path: 'mp3-128k.mp3', contentType: 'audio/mpeg', sizeBytes: 3 },
+      { path: 'mp3-sub.mp3', contentType: 'audio/mpeg', sizeBytes: 3 },
+    ];
+    const grant = await post(`/jobs/${claimed.id}/uploads`, claimed.token, { files });
+    for (const file of grant.body.files) await fetch(file.upload.url, { method: 'PUT', headers: file.upload.headers, body: 'mp3' });
+    const loudness = { integratedLufs: -16, truePeakDb: -1.5, rangeLu: 4 };
+    const result = {
+      outputs: [
+        { name: 'mp3-128k', sizeBytes: 3, durationSeconds: 1, skippedReason: null, loudness },
+        { name: 'mp3-sub', sizeBytes: 3, durationSeconds: 2, skippedReason: null, substitute: { outputIndex: 0, fileName: 'mp3-sub.mp3', contentType: 'audio/mpeg' } },
+      ],
+      notices: ['a notice'],
+      sourceDurationSeconds: 1,
+    };
+    expect((await post(`/jobs/${claimed.id}/complete`, claimed.token, result)).body).toEqual({ status: 'ok' });
+    const rows = await app.server.services.sql`select name, position, content_type, key, size_bytes::int as size_bytes, duration_seconds, loudness from job_outputs where job_id = ${jobUuid(id)} order by position`;
+    const leaseId = (await app.server.services.sql`select lease_id from jobs where id = ${jobUuid(id)}`)[0]!.lease_id as string;
+    expect(rows.map((row) => ({ ...row }))).toEqual([
+      expect.objectContaining({ name: 'mp3-128k', size_bytes: 3, duration_seconds: 1, loudness, key: expect.stringContaining(leaseId) }),
+      expect.objectContaining({ name: 'mp3-sub', position: rows[0]!.position + 1, content_type: 'audio/mpeg', size_bytes: 3, duration_seconds: 2, key: expect.stringContaining(leaseId) }),
+    ]);
+    expect(await readJob(id)).toMatchObject({ status: 'COMPLETED', notices: ['a notice'] });
+  });
+
   it('fails a job that produced no output at all with NO_OUTPUTS instead of completing it', async () => {
     await drain();
     const id = await queueJob();

@@ -22,6 +22,12 @@ export interface TransitionStatement {
   where?: SQL;
   detail?: Record<string, unknown> | null;
   /**
+   * Further CTEs (`, name as (...)`) run in the same statement after the change, e.g. writes of rows
+   * that belong to the job (`from changed` makes them happen only when the change did). Its text
+   * must be fixed for a given caller, so the statement stays prepared.
+   */
+  also?: SQL;
+  /**
    * Commit without waiting for the WAL flush (this transaction only). Only for changes whose loss in
    * a database crash is harmless because the state before them is safe to resume from (a claim).
    */
@@ -52,7 +58,7 @@ export async function runTransition(db: Executor, statement: TransitionStatement
     ), event as (
       insert into job_events (job_id, type, from_status, to_status, attempt, machine_id, detail)
       select id, ${statement.event}, from_status, status, attempts, machine_id, ${detail}::jsonb from changed
-    )
+    )${statement.also ?? sql``}
     select changed.*, ${notifyExpression('changed')}${statement.asyncCommit ? sql`, set_config('synchronous_commit', 'off', true)` : sql``}
     from changed`);
   const row = rows[0];
