@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { LoudnessMeasurement } from '../../../protocol/job-spec.js';
 import { jobOutputsTable } from '../../db/schema.js';
@@ -29,6 +29,8 @@ export async function completeJob(
   db: Database,
   lease: Lease,
   result: { outputs: CompletedOutput[]; notices: string[]; sourceDurationSeconds: number | null; specOutputNames: string[] },
+  /** The guard in place of the job's own lease: a split job's stitch completes it under its task lease. */
+  guard: SQL = leaseGuard(lease.leaseId),
 ): Promise<LeaseOutcome> {
   return db.transaction(async (tx) => {
     const job = await runTransition(tx, {
@@ -39,7 +41,7 @@ export async function completeJob(
         finished_at = now(), lease_expires_at = null, notices = ${JSON.stringify(result.notices)}::jsonb,
         error_code = null, error_message = null, error_detail = null,
         source_duration_seconds = coalesce(${result.sourceDurationSeconds}::double precision, jobs.source_duration_seconds)`,
-      where: leaseGuard(lease.leaseId),
+      where: guard,
     });
     if (!job) return leaseProblem(tx, lease);
     for (const output of result.outputs) {
