@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createApiClient } from './api-client.js';
 import { createLog } from './log.js';
 import { runJob } from './run-job.js';
+import { runTask } from './tasks/run-task.js';
 
 const SHUTDOWN_BUDGET_MS = 4_500;
 
@@ -63,7 +64,8 @@ async function main(): Promise<number> {
     if (!job) continue;
     const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
     jobLog('info', 'claimed job');
-    current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes, publicAddresses });
+    // A task of a split job (a part, the audio, the stitch) or a whole job (which may plan a split).
+    current = (job.task ? runTask : runJob)(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes, publicAddresses });
     // runJob reports every failure itself; anything that still escapes must not crash the worker (a
     // crashed worker's machine is destroyed, and its job waits out the lease).
     const outcome = await current.catch((error: unknown) => {

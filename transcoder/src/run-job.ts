@@ -21,6 +21,7 @@ import { createProgressReporter } from './progress-reporter.js';
 import { downloadToFile, putFile, putPart } from './transfer.js';
 import { fetchAndCopySource } from './ingest.js';
 import { CopyLeaseEnded } from './source-copy.js';
+import { planSplit } from './tasks/plan-split.js';
 
 export interface RunJobOptions {
   api: JobApi;
@@ -57,7 +58,8 @@ class LeaseEnded extends Error {
 /** Files asked for (and uploaded) per `uploads` call: the URLs are fresh when each batch starts. */
 const UPLOAD_BATCH = 8;
 
-export type JobOutcome = 'completed' | 'failed' | 'canceled' | 'lost' | 'released';
+/** `split`: the planner reported the cuts; the job goes on as tasks (issue 18). */
+export type JobOutcome = 'completed' | 'failed' | 'canceled' | 'lost' | 'released' | 'split';
 
 /**
  * One job, start to end: download, probe, transcode, verify, upload, report. Every failure ends in a
@@ -106,6 +108,9 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     reporter.update('PROBING', 0);
     const probe = await probeFile(input, { signal });
     checkInput(job.spec, probe, { maxDurationSeconds: job.limits.maxDurationSeconds, maxWidth: options.limits?.maxWidth ?? 7680, maxHeight: options.limits?.maxHeight ?? 4320 });
+    // A long source with WEB_OPTIMIZED/HLS outputs may be split into tasks run by many workers.
+    const split = job.split ? await planSplit(job, { api, input, probe, signal, log }) : null;
+    if (split) return split;
     // The first loudness pass (audio only) when an output asks for normalisation; nothing otherwise.
     const loudness = await measureSourceLoudness(job.spec, probe, { input }, { signal, stallMs: job.limits.stallMs });
     const plan = buildFfmpegArgs(job.spec, probe, { input, outputDir }, { loudness });
