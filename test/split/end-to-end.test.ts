@@ -126,11 +126,14 @@ describe('a long video transcoded in parts on several workers, stitched into one
 
   it('cancels a job during its parts: every part stops, and the workers go on to the next job', async () => {
     allowParts(app, 2);
-    startWorkers(2, 'cancel');
+    const workers = startWorkers(2, 'cancel');
     const id = await submit([{ video: { preset: 'WEB_OPTIMIZED', qualities: ['P144'] } }]);
-    await partEncoding(jobUuid(id));
+    const part = await partEncoding(jobUuid(id));
     expect((await runMutation(app, CANCEL_JOB, id)).status).toBe('CANCELED');
     expect((await readTaskRows(app, jobUuid(id))).every((task) => ['CANCELED', 'DONE'].includes(task.status))).toBe(true);
+    // The encoding part's worker stops it at its next heartbeat (it ends the task as canceled).
+    const encoder = workers[Number(part.machine_id.split('-').pop()) - 1]!;
+    await waitFor(async () => (/"msg":"job finished"[^\n]*"outcome":"canceled"/.test(encoder.output()) ? true : undefined), 60_000, 'the part to stop');
     // Each task's worker learns it at its next heartbeat and stops; both are then free for another job.
     allowParts(app, 1);
     const next = await submit([{ audio: { format: 'MP3', bitrateKbps: 64 } }]);
