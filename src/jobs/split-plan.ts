@@ -12,15 +12,16 @@ function isSplitOutput(output: JobSpec['outputs'][number]): boolean {
 }
 
 /**
- * The split policy of a whole-job claim: null when splitting is off (`SPLIT_MIN_SECONDS=0`) or the job
- * has nothing to split. Parts are at least `min(60, SPLIT_MIN_SECONDS / 2)` seconds, so the default
+ * The split policy of a whole-job claim: null when splitting is off (`SPLIT_MIN_SECONDS=0`), the pool
+ * runs one machine at most, or the job has nothing to split. Parts are at least `min(60, SPLIT_MIN_SECONDS / 2)` seconds, so the default
  * (600) gives parts of a minute or more, and a short threshold (tests) still gives 2-3 parts.
  */
 export function splitPolicyFor(config: { splitMinSeconds: number; maxMachines: number }, spec: JobSpec): SplitPolicy | null {
-  if (config.splitMinSeconds <= 0 || !spec.outputs.some(isSplitOutput)) return null;
+  // One machine at most (MAX_MACHINES 0 or 1): never more than one part, so nothing for the worker to plan.
+  if (config.splitMinSeconds <= 0 || config.maxMachines < 2 || !spec.outputs.some(isSplitOutput)) return null;
   return {
     minSourceSeconds: config.splitMinSeconds,
-    maxParts: Math.max(1, config.maxMachines),
+    maxParts: config.maxMachines,
     minPartSeconds: Math.min(60, config.splitMinSeconds / 2),
   };
 }

@@ -10,7 +10,10 @@ const mp3 = { kind: 'audio', name: 'mp3', format: 'MP3', bitrateKbps: 128 };
 describe('the split policy and plan', () => {
   it('offers a split only with splitting on and a WEB_OPTIMIZED or HLS output, with parts of at least min(60, S/2) s', () => {
     expect(splitPolicyFor({ splitMinSeconds: 600, maxMachines: 8 }, spec([web]))).toEqual({ minSourceSeconds: 600, maxParts: 8, minPartSeconds: 60 });
-    expect(splitPolicyFor({ splitMinSeconds: 20, maxMachines: 0 }, spec([hls]))).toEqual({ minSourceSeconds: 20, maxParts: 1, minPartSeconds: 10 });
+    expect(splitPolicyFor({ splitMinSeconds: 20, maxMachines: 2 }, spec([hls]))).toEqual({ minSourceSeconds: 20, maxParts: 2, minPartSeconds: 10 });
+    // One machine at most: one part at most, so no policy (the worker does not plan for nothing).
+    expect(splitPolicyFor({ splitMinSeconds: 20, maxMachines: 1 }, spec([hls]))).toBeNull();
+    expect(splitPolicyFor({ splitMinSeconds: 20, maxMachines: 0 }, spec([hls]))).toBeNull();
     expect(splitPolicyFor({ splitMinSeconds: 0, maxMachines: 8 }, spec([web]))).toBeNull();
     expect(splitPolicyFor({ splitMinSeconds: 600, maxMachines: 8 }, spec([mp3]))).toBeNull();
   });
