@@ -100,6 +100,11 @@ export interface Config {
   retryBaseMs: number;
   stallMs: number;
   maxDurationSeconds: number;
+  /**
+   * `SPLIT_MIN_SECONDS`: a job with WEB_OPTIMIZED or HLS outputs whose source lasts at least this long is
+   * transcoded in parts on several machines at once (issue 18); 0 turns splitting off.
+   */
+  splitMinSeconds: number;
   logLevel: string;
 }
 
@@ -254,6 +259,7 @@ export function loadConfig(env: Env): Config {
     retryBaseMs: read.integer('RETRY_BASE_MS', 5_000, 0, 3_600_000),
     stallMs: read.integer('STALL_MS', 60_000, 1_000, 3_600_000),
     maxDurationSeconds: read.integer('MAX_DURATION_S', 4 * 3600, 1, 7 * 86_400),
+    splitMinSeconds: read.integer('SPLIT_MIN_SECONDS', 600, 0, 7 * 86_400),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
   };
 

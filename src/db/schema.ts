@@ -67,6 +67,8 @@ export const jobsTable = pgTable(
     progressUpdatedAt: timestamp('progress_updated_at', { withTimezone: true }),
 
     attempts: integer('attempts').notNull().default(0),
+    /** How many video parts the transcode ran in at once (issue 18): 1 unless the job was split. */
+    parallelism: integer('parallelism').notNull().default(1),
     machineId: text('machine_id'),
     /** Identifies the current claim; reports carrying another one (a late, replaced worker) are refused. */
     leaseId: uuid('lease_id'),
@@ -156,6 +158,73 @@ export const jobAttemptsTable = pgTable(
   (table) => [uniqueIndex('job_attempts_lease_idx').on(table.jobId, table.leaseId)],
 );
 export type JobAttempt = typeof jobAttemptsTable.$inferSelect;
+
+export const TASK_KINDS = ['VIDEO_PART', 'AUDIO', 'STITCH'] as const;
+export type TaskKindName = (typeof TASK_KINDS)[number];
+/** WAITING: the stitch until every other task is DONE; then QUEUED. CANCELED/DONE also follow the job's end. */
+export const TASK_STATUSES = ['WAITING', 'QUEUED', 'RUNNING', 'DONE', 'FAILED', 'CANCELED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** A file a task uploaded under its own lease's prefix (VIDEO_PART, AUDIO), as task-complete reported it. */
+export interface TaskFile {
+  path: string;
+  sizeBytes: number;
+}
+
+/**
+ * One task of a job split into parts (issue 18; src/jobs/split-*.ts): N video parts, one audio task and
+ * the stitch, created together when the planning worker reports its cuts. Each task has its own lease,
+ * heartbeat, attempts and backoff, like a whole job; the job stays RUNNING (with no lease of its own)
+ * while its tasks run. When the job ends (completed, failed, canceled) the `jobs_end_split_tasks`
+ * trigger ends every task still open, and `job_tasks_track_attempts` keeps `job_attempts` (with `part`).
+ */
+export const jobTasksTable = pgTable(
+  'job_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobsTable.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<TaskKindName>().notNull(),
+    /** VIDEO_PART: 1..N; AUDIO and STITCH: 0. */
+    index: integer('index').notNull(),
+    /** Claim order within the job: AUDIO 0, parts 1..N, STITCH N+1. */
+    position: integer('position').notNull(),
+    status: text('status').$type<TaskStatus>().notNull(),
+    startSeconds: doublePrecision('start_seconds').notNull(),
+    endSeconds: doublePrecision('end_seconds').notNull(),
+    /** Its share of the job's work, for the job's weighted progress (src/jobs/split-plan.ts). */
+    weight: doublePrecision('weight').notNull(),
+    /** The planner's report (SplitRequest), handed to the task's worker. */
+    plan: jsonb('plan').$type<Record<string, unknown>>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    machineId: text('machine_id'),
+    /** The current (or, once DONE, the completing) claim: its files live under this lease's prefix. */
+    leaseId: uuid('lease_id'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
+    progressPercent: doublePrecision('progress_percent'),
+    /** What task-complete reported: the files (the stitch's inputs), and for AUDIO its outputs and notices. */
+    files: jsonb('files').$type<TaskFile[]>(),
+    outputs: jsonb('outputs').$type<unknown[]>(),
+    notices: jsonb('notices').$type<string[]>(),
+    ...timestamps,
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [
+    check('job_tasks_status_check', sql`${table.status} in ('WAITING','QUEUED','RUNNING','DONE','FAILED','CANCELED')`),
+    check('job_tasks_kind_check', sql`${table.kind} in ('VIDEO_PART','AUDIO','STITCH')`),
+    uniqueIndex('job_tasks_job_position_idx').on(table.jobId, table.position),
+    // The task claim (src/jobs/sql/claim-task.ts) walks this in its exact order: the job split first,
+    // then AUDIO, parts 1..N, STITCH. Partial: with no split job running it is empty (one probe).
+    index('job_tasks_claim_idx')
+      .on(table.createdAt, table.jobId, table.position)
+      .where(sql`${table.status} = 'QUEUED'`),
+    index('job_tasks_lease_idx').on(table.leaseExpiresAt).where(sql`${table.status} = 'RUNNING'`),
+  ],
+);
+export type JobTask = typeof jobTasksTable.$inferSelect;
 
 /**
  * A deleted job's tombstone: the job's rows are gone, its files may not be yet. The maintenance loop

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { WORKER_API_PREFIX, type ReportResponse } from '../../protocol/worker-api.js';
 import { bearerToken } from '../auth/bearer.js';
 import { JOB_PHASES } from '../db/schema.js';
-import type { Lease, LeaseOutcome } from '../jobs/sql/lease.js';
+import type { LeaseOutcome } from '../jobs/sql/lease.js';
 import {
   claimForWorker,
   completeForWorker,
@@ -15,8 +15,17 @@ import {
   WorkerCallError,
 } from '../jobs/worker-protocol.js';
 import { completeSourceCopy, grantSourceCopy } from '../jobs/source-copy.js';
+import {
+  checkTaskLease,
+  completeStitchForWorker,
+  completeTaskForWorker,
+  failTaskForWorker,
+  releaseTaskForWorker,
+  reportTaskProgress,
+  splitForWorker,
+} from '../jobs/split-protocol.js';
 import type { ApiServices } from '../graphql/services.js';
-import { verifyJobToken, verifyMachineCredential } from '../workers/credentials.js';
+import { verifyMachineCredential, verifyWorkerToken } from '../workers/credentials.js';
 import { sendJson } from './app.js';
 import { readJson, RequestError } from './read-json.js';
 
@@ -87,6 +96,16 @@ const sourceCopiedBody = z.object({
 });
 const failBody = z.object({ code: z.string().regex(/^[A-Z_]{2,40}$/), message: z.string().max(2000), detail: z.string().max(8192).nullable() });
 const releaseBody = z.object({ reason: z.string().max(200) });
+const splitBody = z.object({
+  sourceDurationSeconds: z.number().min(0),
+  cuts: z.array(z.number().min(0)).min(1).max(1000),
+  probe: z.record(z.string(), z.unknown()),
+});
+const taskCompleteBody = z.object({
+  files: z.array(z.object({ path: filePath, sizeBytes: z.number().int().min(0) })).max(5000),
+  outputs: completeBody.shape.outputs,
+  notices: completeBody.shape.notices,
+});
 
 /**
  * The worker endpoints under /worker/v1: an adapter that authenticates, parses and answers; the rules
@@ -94,7 +113,7 @@ const releaseBody = z.object({ reason: z.string().max(200) });
  * only claim; a job token only act on its own job, and only while its lease is the job's current one.
  */
 export function createWorkerRoutes(services: ApiServices) {
-  const verifiedTokens = createTokenCache((token) => verifyJobToken(services.signingKey, token));
+  const verifiedTokens = createTokenCache((token) => verifyWorkerToken(services.signingKey, token));
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'POST') return sendJson(response, 405, { error: 'Method not allowed' });
     // Registered first: the response's 'close' is the client hanging up (the request's fires once its body is read).
@@ -109,12 +128,15 @@ export function createWorkerRoutes(services: ApiServices) {
         const job = await claimWithWait(body.machineId ?? null, body.waitMs, response, () => open);
         return sendJson(response, 200, { job });
       }
-      const match = /^\/jobs\/([0-9a-f-]{36})\/(progress|uploads|uploads\/complete|source|source\/complete|complete|fail|release)$/.exec(route);
+      const match = /^\/jobs\/([0-9a-f-]{36})\/(progress|uploads|uploads\/complete|source|source\/complete|complete|fail|release|split|task-complete)$/.exec(route);
       if (!match) return sendJson(response, 404, { error: 'Not found' });
       const [, jobId, action] = match as unknown as [string, string, string];
-      const lease = verifiedTokens.verify(token);
-      if (!lease || lease.jobId !== jobId) return sendJson(response, 403, { error: 'This token is not valid for this job' });
+      const verified = verifiedTokens.verify(token);
+      if (!verified || verified.jobId !== jobId) return sendJson(response, 403, { error: 'This token is not valid for this job' });
+      const lease = { jobId: verified.jobId, leaseId: verified.leaseId };
       const body = await readJson(request);
+      // A task token (a part, the audio or the stitch of a split job: issue 18) acts on its task's lease.
+      if (verified.task) return await handleTask(response, action, lease, body);
       switch (action) {
         case 'progress':
           return reply(response, await reportProgress(services, lease, parse(progressBody, body)));
@@ -136,10 +158,39 @@ export function createWorkerRoutes(services: ApiServices) {
           return reply(response, await failForWorker(services, lease, parse(failBody, body)));
         case 'release':
           return reply(response, await releaseForWorker(services, lease, parse(releaseBody, body).reason));
+        case 'split':
+          return reply(response, await splitForWorker(services, lease, parse(splitBody, body)));
+        case 'task-complete':
+          return sendJson(response, 400, { error: 'task-complete needs a task token' });
       }
     } catch (error) {
       if (error instanceof RequestError || error instanceof WorkerCallError) return sendJson(response, error.status, { error: error.message });
       throw error;
+    }
+  }
+
+  async function handleTask(response: ServerResponse, action: string, lease: { jobId: string; leaseId: string }, body: unknown): Promise<void> {
+    switch (action) {
+      case 'progress':
+        return reply(response, await reportTaskProgress(services, lease, parse(progressBody, body)));
+      case 'uploads': {
+        const outcome = await grantUploads(services, lease, parse(uploadsBody, body).files, checkTaskLease);
+        return outcome.kind === 'ok' ? sendJson(response, 200, { status: 'ok', files: outcome.files }) : reply(response, outcome);
+      }
+      case 'uploads/complete':
+        return reply(response, await completeMultipart(services, lease, parse(completeMultipartBody, body), checkTaskLease));
+      case 'task-complete':
+        return reply(response, await completeTaskForWorker(services, lease, parse(taskCompleteBody, body)));
+      case 'complete':
+        return reply(response, await completeStitchForWorker(services, lease, parse(completeBody, body)));
+      case 'fail':
+        return reply(response, await failTaskForWorker(services, lease, parse(failBody, body)));
+      case 'release':
+        parse(releaseBody, body);
+        return reply(response, await releaseTaskForWorker(services, lease));
+      default:
+        // The source (copied by the planner) and the split itself are whole-job calls.
+        return sendJson(response, 400, { error: `${action} is not a task's call` });
     }
   }
 
@@ -193,7 +244,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /** A lost lease is a conflict: the job belongs to another attempt now (nothing was changed). */
-function reply(response: ServerResponse, outcome: LeaseOutcome | { kind: 'canceled' | 'lost' }): void {
+function reply(response: ServerResponse, outcome: { kind: 'ok' | 'canceled' | 'lost' }): void {
   const body: ReportResponse = { status: outcome.kind };
   sendJson(response, outcome.kind === 'lost' ? 409 : 200, body);
 }
@@ -207,10 +258,12 @@ const TOKEN_CACHE_SIZE = 4_096;
  * lease check in SQL still refuses a token whose attempt is over). Refused tokens are not remembered,
  * so nobody can fill the cache without the signing key. Oldest first out once full.
  */
-function createTokenCache(verify: (token: string | null) => Lease | null) {
-  const verified = new Map<string, Lease>();
+type VerifiedToken = NonNullable<ReturnType<typeof verifyWorkerToken>>;
+
+function createTokenCache(verify: (token: string | null) => VerifiedToken | null) {
+  const verified = new Map<string, VerifiedToken>();
   return {
-    verify(token: string | null): Lease | null {
+    verify(token: string | null): VerifiedToken | null {
       if (token === null) return null;
       const known = verified.get(token);
       if (known) return known;

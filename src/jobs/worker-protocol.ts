@@ -8,7 +8,8 @@
  * (`uploads`) when it is about to upload, in small batches, so they never need to outlive the lease.
  */
 import path from 'node:path';
-import { expandRenditions } from '../../protocol/job-spec.js';
+import type { SQL } from 'drizzle-orm';
+import { expandRenditions, type JobSpec } from '../../protocol/job-spec.js';
 import { MULTIPART_PART_BYTES, MULTIPART_THRESHOLD_BYTES, type ClaimedJob, type CompleteRequest, type UploadsResponse } from '../../protocol/worker-api.js';
 import type { Job } from '../db/schema.js';
 import type { Config } from '../config/load-config.js';
@@ -23,6 +24,9 @@ import { claimNextJob, returnUndeliveredClaim } from './sql/claim-job.js';
 import { checkCompletion, completeJob, type CompletedOutput } from './sql/complete-job.js';
 import { failJob, type Failure } from './sql/fail-job.js';
 import { recordProgress, touchLease, type Lease, type LeaseOutcome, type ProgressReport } from './sql/lease.js';
+import { loadJobRecord } from './sql/read-jobs.js';
+import { claimTaskForWorker } from './split-claim.js';
+import { splitPolicyFor } from './split-plan.js';
 import { releaseJob } from './sql/release-job.js';
 
 /** What the worker protocol needs; the API's services fit it. */
@@ -61,6 +65,9 @@ export function workerUrlTtlSeconds(leaseMs: number): number {
  */
 export async function claimForWorker(services: ProtocolServices, machineId: string | null, isOpen: () => boolean): Promise<ClaimedJob | null> {
   if (!isOpen()) return null;
+  // Parts of a job already running come before any other job (issue 18): src/jobs/split-claim.ts.
+  const task = await claimTaskForWorker(services, machineId, isOpen, (job) => describeClaim(services, job));
+  if (task) return task;
   const job = await claimNextJob(services.db, { machineId, leaseMs: services.config.leaseMs, tenantMaxRunning: services.config.tenantMaxRunning });
   if (!job) return null;
   services.telemetry.jobClaimed(job);
@@ -74,14 +81,15 @@ export async function claimForWorker(services: ProtocolServices, machineId: stri
   return claim && isOpen() ? claim : null;
 }
 
-async function describeClaim(services: ProtocolServices, job: Job): Promise<ClaimedJob> {
+/** A whole-job claim as the worker gets it (a task claim starts from it too). */
+export async function describeClaim(services: ProtocolServices, job: Job): Promise<ClaimedJob> {
   const { store, config, signingKey } = services;
   // A URL source not copied yet is fetched by the worker itself: no store URL until the copy exists.
   const toFetch = job.sourceUrl !== null && job.sourceFetchedAt === null;
   const source = toFetch ? null : await store.presignGet(job.sourceKey, { expiresInSeconds: workerUrlTtlSeconds(config.leaseMs) });
   return {
     id: job.id,
-    token: jobToken(signingKey, job.id, job.leaseId!),
+    token: job.leaseId ? jobToken(signingKey, job.id, job.leaseId) : '',
     attempt: job.attempts,
     leaseMs: config.leaseMs,
     spec: job.spec,
@@ -102,8 +110,7 @@ async function describeClaim(services: ProtocolServices, job: Job): Promise<Clai
     },
     outputs: expandRenditions(job.spec).map((rendition) => ({ name: rendition.name, fileName: rendition.fileName, contentType: rendition.contentType })),
     limits: { maxDurationSeconds: config.maxDurationSeconds, stallMs: config.stallMs },
-    // Splitting arrives with issue 18; until then every claim is a whole job.
-    split: null,
+    split: splitPolicyFor(config, job.spec),
     task: null,
   };
 }
@@ -127,8 +134,9 @@ export async function grantUploads(
   services: ProtocolServices,
   lease: Lease,
   files: Array<{ path: string; contentType: string; sizeBytes: number }>,
+  check: LeaseCheck = checkJobLease,
 ): Promise<UploadsOutcome> {
-  const outcome = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  const outcome = await check(services, lease);
   if (outcome.kind !== 'ok') return outcome;
   const { store } = services;
   const ttl = workerUrlTtlSeconds(services.config.leaseMs);
@@ -158,10 +166,31 @@ export async function completeMultipart(
   services: ProtocolServices,
   lease: Lease,
   request: { path: string; uploadId: string; parts: Array<{ partNumber: number; etag: string }> },
-): Promise<LeaseOutcome> {
-  const outcome = await touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+  check: LeaseCheck = checkJobLease,
+): Promise<CallOutcome> {
+  const outcome = await check(services, lease);
   if (outcome.kind === 'ok') await services.store.completeMultipartUpload(attemptKey(lease, request.path), request.uploadId, request.parts);
   return outcome;
+}
+
+/** What a worker call learns first: whether its lease (a job's, or a task's) is current. */
+export type CallOutcome = { kind: 'ok' } | { kind: 'canceled' } | { kind: 'lost' };
+export type LeaseCheck = (services: ProtocolServices, lease: Lease) => Promise<CallOutcome>;
+
+/** The whole-job lease check (and heartbeat); a task's is in src/jobs/split-protocol.ts. */
+export const checkJobLease: LeaseCheck = (services, lease) => touchLease(services.db, { ...lease, leaseMs: services.config.leaseMs });
+
+/**
+ * How a split job's STITCH completes the job through {@link completeForWorker}: its own lease check,
+ * the outputs the AUDIO task produced (already checked, under the audio lease) and its notices, the
+ * guard of the job's completion, and how a completion with nothing to publish fails.
+ */
+export interface StitchCompletion {
+  check: () => Promise<CallOutcome>;
+  inherited: CompletedOutput[];
+  notices: string[];
+  guard: SQL;
+  fail: (failure: Failure) => Promise<CallOutcome>;
 }
 
 /** What a worker reports when its attempt is done (the wire type of `POST .../complete`). */
@@ -171,18 +200,65 @@ export type CompleteReport = CompleteRequest;
  * RUNNING -> COMPLETED once every rendition is accounted for and every produced one is in the store
  * under this attempt's prefix. A completion that produced nothing fails the job with NO_OUTPUTS.
  */
-export async function completeForWorker(services: ProtocolServices, lease: Lease, report: CompleteReport): Promise<LeaseOutcome> {
-  // One round trip: the lease check (extending it) and what the completion needs of the job.
-  const checked = await checkCompletion(services.db, { ...lease, leaseMs: services.config.leaseMs });
-  if (checked.kind !== 'ok') return checked;
-  const record = checked.job;
-  const renditions = new Map(expandRenditions(record.spec).map((rendition) => [rendition.name, rendition]));
-  const listed = new Set(checked.outputNames);
-  for (const name of listed) {
-    if (!report.outputs.some((candidate) => candidate.name === name)) throw new WorkerCallError(400, `Output "${name}" was not reported`);
+export async function completeForWorker(services: ProtocolServices, lease: Lease, report: CompleteReport, stitch?: StitchCompletion): Promise<CallOutcome> {
+  let spec: JobSpec;
+  let outputNames: string[];
+  if (stitch) {
+    const checked = await stitch.check();
+    if (checked.kind !== 'ok') return checked;
+    const record = (await loadJobRecord(services.db, lease.jobId))!;
+    spec = record.job.spec;
+    outputNames = record.outputs.map((output) => output.name);
+  } else {
+    // One round trip: the lease check (extending it) and what the completion needs of the job.
+    const checked = await checkCompletion(services.db, { ...lease, leaseMs: services.config.leaseMs });
+    if (checked.kind !== 'ok') return checked;
+    spec = checked.job.spec;
+    outputNames = checked.outputNames;
   }
+  const listed = new Set(outputNames);
+  const inherited = (stitch?.inherited ?? []).filter((output) => !report.outputs.some((candidate) => candidate.name === output.name));
+  for (const name of listed) {
+    if (!report.outputs.some((candidate) => candidate.name === name) && !inherited.some((output) => output.name === name)) {
+      throw new WorkerCallError(400, `Output "${name}" was not reported`);
+    }
+  }
+  const outputs = [...inherited, ...(await resolveReportedOutputs(services, lease, { spec, outputNames }, report.outputs))];
+  if (!outputs.some((output) => output.key !== null)) {
+    const reasons = outputs.map((output) => output.skippedReason).filter(Boolean);
+    const failure = { code: 'NO_OUTPUTS', message: `No output could be produced: ${reasons.join('; ') || 'every output was skipped'}`, detail: null };
+    return stitch ? stitch.fail(failure) : failForWorker(services, lease, failure);
+  }
+  return observeFinish(
+    services,
+    await completeJob(
+      services.db,
+      lease,
+      {
+        outputs,
+        notices: [...(stitch?.notices ?? []), ...report.notices],
+        sourceDurationSeconds: report.sourceDurationSeconds,
+        specOutputNames: spec.outputs.map((output) => output.name),
+      },
+      stitch?.guard,
+    ),
+  );
+}
+
+/**
+ * The reported outputs as the job will publish them: each produced one checked in the store under
+ * this lease's prefix (a storyboard with its sheet), skipped ones kept only when the job lists them.
+ */
+export async function resolveReportedOutputs(
+  services: ProtocolServices,
+  lease: Lease,
+  job: { spec: JobSpec; outputNames: string[] },
+  reportedOutputs: CompleteReport['outputs'],
+): Promise<CompletedOutput[]> {
+  const renditions = new Map(expandRenditions(job.spec).map((rendition) => [rendition.name, rendition]));
+  const listed = new Set(job.outputNames);
   const outputs: CompletedOutput[] = [];
-  for (const reported of report.outputs) {
+  for (const reported of reportedOutputs) {
     if (reported.skippedReason !== null) {
       if (listed.has(reported.name)) outputs.push({ ...reported, key: null, substitute: undefined });
       continue;
@@ -213,23 +289,7 @@ export async function completeForWorker(services: ProtocolServices, lease: Lease
       loudness: reported.loudness ?? null,
     });
   }
-  if (!outputs.some((output) => output.key !== null)) {
-    const reasons = report.outputs.map((output) => output.skippedReason).filter(Boolean);
-    return failForWorker(services, lease, {
-      code: 'NO_OUTPUTS',
-      message: `No output could be produced: ${reasons.join('; ') || 'every output was skipped'}`,
-      detail: null,
-    });
-  }
-  return observeFinish(
-    services,
-    await completeJob(services.db, lease, {
-      outputs,
-      notices: report.notices,
-      sourceDurationSeconds: report.sourceDurationSeconds,
-      specOutputNames: record.spec.outputs.map((output) => output.name),
-    }),
-  );
+  return outputs;
 }
 
 /** A failure report: requeued when the code is retryable and attempts remain, else FAILED. */

@@ -46,8 +46,15 @@ builder.node(JobRef, {
         'One per rendition, in request order. A WEB_OPTIMIZED output gives one per quality ("<name>-<quality>"); a quality above the source is never produced (see notices).',
       resolve: ({ job, outputs }) => outputs.filter((output) => output.skippedReason === null).map((output) => ({ job, output })),
     }),
-    attempts: t.int({ description: 'Runs started so far (a retried job has more than one).', resolve: ({ job }) => job.attempts }),
-    machineId: t.string({ nullable: true, description: 'The Fly machine of the latest attempt.', resolve: ({ job }) => job.machineId }),
+    attempts: t.int({
+      description: 'Runs started so far (a retried job has more than one; a job in parts counts each retried part once more).',
+      resolve: ({ job }) => job.attempts,
+    }),
+    machineId: t.string({ nullable: true, description: 'The Fly machine of the latest attempt (of a job in parts: of the latest part claimed).', resolve: ({ job }) => job.machineId }),
+    parallelism: t.int({
+      description: 'How many parts the transcode ran in at once (1: not split). A long source is cut into parts transcoded on several machines (SPLIT_MIN_SECONDS).',
+      resolve: ({ job }) => job.parallelism,
+    }),
     error: t.field({
       type: JobErrorRef,
       nullable: true,

@@ -20,6 +20,25 @@ export function jobToken(key: Buffer, jobId: string, leaseId: string): string {
   return `ffj_${jobId}.${leaseId}.${mac(key, `job-token:v1:${jobId}:${leaseId}`)}`;
 }
 
+/**
+ * A task token (issue 18): names one job and one task's lease. Its own prefix and MAC domain, so the
+ * API knows from the token alone which kind of lease to check, and neither kind passes for the other.
+ */
+export function taskToken(key: Buffer, jobId: string, leaseId: string): string {
+  return `fft_${jobId}.${leaseId}.${mac(key, `task-token:v1:${jobId}:${leaseId}`)}`;
+}
+
+/** A job or task token's job and lease (`task`: a task's lease), or null when malformed or forged. */
+export function verifyWorkerToken(key: Buffer, presented: string | null): { jobId: string; leaseId: string; task: boolean } | null {
+  const match = presented ? /^fft_([0-9a-f-]{36})\.([0-9a-f-]{36})\.[A-Za-z0-9_-]+$/.exec(presented) : null;
+  if (!match) {
+    const lease = verifyJobToken(key, presented);
+    return lease && { ...lease, task: false };
+  }
+  const [, jobId, leaseId] = match as unknown as [string, string, string];
+  return safeEqual(presented!, taskToken(key, jobId, leaseId)) ? { jobId, leaseId, task: true } : null;
+}
+
 /** The job and lease a token was issued for, or null when it is malformed or forged. */
 export function verifyJobToken(key: Buffer, presented: string | null): { jobId: string; leaseId: string } | null {
   const match = presented ? /^ffj_([0-9a-f-]{36})\.([0-9a-f-]{36})\.[A-Za-z0-9_-]+$/.exec(presented) : null;

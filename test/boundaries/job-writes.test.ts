@@ -49,6 +49,9 @@ describe('the jobs table', () => {
     // The full list, so a new writer is a reviewed change of this test, not a surprise.
     expect(writes).toEqual([
       'src/jobs/sql/claim-job.ts: sql update',
+      // Split jobs (issue 18): a task's claim and hand-back, the split, the job's progress from its tasks.
+      'src/jobs/sql/claim-task.ts: sql update',
+      'src/jobs/sql/claim-task.ts: sql update',
       'src/jobs/sql/delete-job.ts: sql delete',
       'src/jobs/sql/insert-job.ts: drizzle update',
       'src/jobs/sql/insert-job.ts: sql insert',
@@ -56,6 +59,8 @@ describe('the jobs table', () => {
       'src/jobs/sql/lease.ts: drizzle update',
       'src/jobs/sql/requeue-expired.ts: sql update',
       'src/jobs/sql/source-copy.ts: drizzle update',
+      'src/jobs/sql/split-job.ts: sql update',
+      'src/jobs/sql/task-lease.ts: sql update',
       'src/jobs/sql/transition.ts: sql update',
     ]);
   });

@@ -11,6 +11,8 @@ import {
   type SourceCopiedRequest,
   type SourceCopyRequest,
   type SourceCopyResponse,
+  type SplitRequest,
+  type TaskCompleteRequest,
   type UploadsRequest,
   type UploadsResponse,
 } from '../../protocol/worker-api.js';
@@ -91,6 +93,10 @@ export function createApiClient(options: { apiUrl: string; credential: string; f
         sourceCopy: (request: SourceCopyRequest) => post<SourceCopyResponse>(`${jobPath}/source`, job.token, request, report),
         /** The copy is in the store: the API checks and records it, so no later attempt fetches again. */
         sourceCopied: (request: SourceCopiedRequest) => post<ReportResponse>(`${jobPath}/source/complete`, job.token, request, report),
+        /** Whole-job claims: the planner's cuts; `ok` ends this lease (the job goes on as tasks). */
+        split: (request: SplitRequest) => post<ReportResponse>(`${jobPath}/split`, job.token, request, report),
+        /** VIDEO_PART and AUDIO tasks: done, with the files the stitch needs (and the AUDIO task's outputs). */
+        taskComplete: (request: TaskCompleteRequest) => post<ReportResponse>(`${jobPath}/task-complete`, job.token, request, report),
         complete: (request: CompleteRequest) => post<ReportResponse>(`${jobPath}/complete`, job.token, request, report),
         fail: (request: FailRequest) => post<ReportResponse>(`${jobPath}/fail`, job.token, request, report),
         release: (reason: string) => post<ReportResponse>(`${jobPath}/release`, job.token, { reason }, { retries: 1, timeoutMs: 2_000 }),

@@ -7,7 +7,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
-type JobModule = typeof import('./run-job.js');
+type JobModule = typeof import('./job-entry.js');
 
 /** Published by Node's fetch (undici) once a request's headers are written to the socket. */
 const HEADERS_SENT = 'undici:client:sendHeaders';
@@ -28,6 +28,6 @@ export function loadJobModuleSoon(): Promise<JobModule> {
       setImmediate(resolve);
     }
     subscribe(HEADERS_SENT, onSent);
-  }).then(() => import('./run-job.js'));
+  }).then(() => import('./job-entry.js'));
   return loading;
 }

@@ -66,8 +66,9 @@ async function main(): Promise<number> {
     if (!job) continue;
     const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
     jobLog('info', 'claimed job');
-    const { runJob } = await loadJobModuleSoon();
-    current = runJob(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes, publicAddresses });
+    const { runJob, runTask } = await loadJobModuleSoon();
+    // A task of a split job (a part, the audio, the stitch) or a whole job (which may plan a split).
+    current = (job.task ? runTask : runJob)(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes, publicAddresses });
     // runJob reports every failure itself; anything that still escapes must not crash the worker (a
     // crashed worker's machine is destroyed, and its job waits out the lease).
     const outcome = await current.catch((error: unknown) => {

@@ -26,6 +26,7 @@ import { startDownload, type SourceDownload } from './source-download.js';
 import { probeWhileDownloading } from './early-probe.js';
 import { fetchAndCopySource } from './ingest.js';
 import { CopyLeaseEnded } from './source-copy.js';
+import { planSplit } from './tasks/plan-split.js';
 
 export interface RunJobOptions {
   api: JobApi;
@@ -62,7 +63,8 @@ class LeaseEnded extends Error {
 /** Files asked for (and uploaded) per `uploads` call: the URLs are fresh when each batch starts. */
 const UPLOAD_BATCH = 8;
 
-export type JobOutcome = 'completed' | 'failed' | 'canceled' | 'lost' | 'released';
+/** `split`: the planner reported the cuts; the job goes on as tasks (issue 18). */
+export type JobOutcome = 'completed' | 'failed' | 'canceled' | 'lost' | 'released' | 'split';
 
 /**
  * One job, start to end: download, probe, transcode, verify, upload, report. Every failure ends in a
@@ -117,6 +119,10 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     reporter.update('PROBING', 0);
     const probe = early ?? (await probeFile(input, { signal }));
     checkInput(job.spec, probe, { maxDurationSeconds: job.limits.maxDurationSeconds, maxWidth: options.limits?.maxWidth ?? 7680, maxHeight: options.limits?.maxHeight ?? 4320 });
+    // A long source with WEB_OPTIMIZED/HLS outputs may be split into tasks run by many workers.
+    // Only whole files are planned: a source probed early (streamed WAV) has no video to split anyway.
+    const split = job.split && !early ? await planSplit(job, { api, input, probe, signal, log }) : null;
+    if (split) return split;
     // A loudness pass reads the whole source before the plan: it waits for the download.
     if (early && needsLoudnessPass(job.spec)) await download!.done.catch(downloadFailed);
     const streaming = early !== null && !needsLoudnessPass(job.spec);

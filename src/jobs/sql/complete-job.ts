@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { LoudnessMeasurement } from '../../../protocol/job-spec.js';
 import { mapRow } from '../../db/map-row.js';
@@ -36,6 +36,8 @@ export async function completeJob(
   db: Pick<Database, 'execute' | 'select'>,
   lease: Lease,
   result: { outputs: CompletedOutput[]; notices: string[]; sourceDurationSeconds: number | null; specOutputNames: string[] },
+  /** The guard in place of the job's own lease: a split job's stitch completes it under its task lease. */
+  guard: SQL = leaseGuard(lease.leaseId),
 ): Promise<LeaseOutcome> {
   // One write per rendition name, the last report of a name winning (as writing them in turn did).
   const updates = new Map<string, OutputRow>();
@@ -57,7 +59,7 @@ export async function completeJob(
       finished_at = now(), lease_expires_at = null, notices = ${JSON.stringify(result.notices)}::jsonb,
       error_code = null, error_message = null, error_detail = null,
       source_duration_seconds = coalesce(${result.sourceDurationSeconds}::double precision, jobs.source_duration_seconds)`,
-    where: leaseGuard(lease.leaseId),
+    where: guard,
     also: sql`, reported_outputs as (
       update job_outputs set size_bytes = reported.size_bytes, duration_seconds = reported.duration_seconds,
         skipped_reason = reported.skipped_reason, width = reported.width, height = reported.height, loudness = reported.loudness,

@@ -3,7 +3,7 @@
  * protocol alike. Outputs carry the keys of the attempt that completed (see complete-job.ts); before
  * completion no client-facing code mints a URL for them.
  */
-import { and, asc, desc, eq, inArray, isNotNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { jobOutputsTable, jobsTable, type Job, type JobOutput, type JobStatus } from '../../db/schema.js';
 
@@ -91,7 +91,7 @@ async function findOutputs(db: Executor, jobIds: string[]): Promise<JobOutput[]>
 }
 
 export interface Demand {
-  /** QUEUED jobs a worker could claim now (their retry backoff has passed), counted up to the cap. */
+  /** QUEUED jobs and tasks of split jobs a worker could claim now (their retry backoff has passed), counted up to the cap. */
   claimableJobs: number;
   /** Machines that a RUNNING job names: they are working, not idle capacity. */
   busyMachineIds: Set<string>;
@@ -102,23 +102,20 @@ export interface Demand {
  * jobs. The count stops at `cap`: past what the pool could take on there is nothing to decide, and a
  * deep backlog must not make every scheduling pass slower.
  */
-export async function readDemand(db: Executor, options: { cap: number }): Promise<Demand> {
-  const claimable = db
-    .select({ one: sql`1` })
-    .from(jobsTable)
-    .where(and(eq(jobsTable.status, 'QUEUED'), lte(jobsTable.runAfter, sql`now()`)))
-    .limit(Math.max(1, options.cap))
-    .as('claimable');
-  const [counted, busy] = await Promise.all([
-    db.select({ count: sql<number>`count(*)::int` }).from(claimable),
-    db
-      .selectDistinct({ machineId: jobsTable.machineId })
-      .from(jobsTable)
-      .where(and(eq(jobsTable.status, 'RUNNING'), isNotNull(jobsTable.machineId))),
-  ]);
+export async function readDemand(db: Pick<Database, 'execute'>, options: { cap: number }): Promise<Demand> {
+  // Claimable work: QUEUED jobs and the QUEUED tasks of split jobs (issue 18), both past their backoff,
+  // so the pool grows for the parts. Busy: machines a RUNNING job or a RUNNING task names.
+  const limit = Math.max(1, options.cap);
+  const rows = await db.execute<{ claimable: number }>(sql`
+    select (select count(*) from (select 1 from jobs where status = 'QUEUED' and run_after <= now() limit ${limit}) queued)::int
+         + (select count(*) from (select 1 from job_tasks where status = 'QUEUED' and run_after <= now() limit ${limit}) tasks)::int as claimable`);
+  const busy = await db.execute<{ machine_id: string }>(sql`
+    select machine_id from jobs where status = 'RUNNING' and machine_id is not null and lease_id is not null
+    union
+    select machine_id from job_tasks where status = 'RUNNING' and machine_id is not null`);
   return {
-    claimableJobs: counted[0]?.count ?? 0,
-    busyMachineIds: new Set(busy.map((row) => row.machineId).filter((id): id is string => id !== null)),
+    claimableJobs: Math.min(limit, Number(rows[0]?.claimable ?? 0)),
+    busyMachineIds: new Set(busy.map((row) => row.machine_id)),
   };
 }
 

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { HLS_MASTER_FILE, type VideoOutputSpec } from '../../../protocol/job-spec.js';
 import { expectedEncodedVideo, x264Args, type PresetPlan, type VideoPlanContext } from './video-context.js';
-import { frameRateValue, outputFrameRate, type VideoTarget } from './video-ladder.js';
+import { KEYFRAME_GRID_SECONDS, keyframeGridArgs } from './keyframe-grid.js';
+import type { VideoTarget } from './video-ladder.js';
 
-/** Apple's HLS authoring guidance recommends 6 s segments. */
-export const HLS_SEGMENT_SECONDS = 6;
+/** Apple's HLS authoring guidance recommends 6 s segments: one per step of the keyframe grid. */
+export const HLS_SEGMENT_SECONDS = KEYFRAME_GRID_SECONDS;
 
 /**
  * HLS: one `-f hls` output holding every ladder step, written as
@@ -30,7 +31,7 @@ export function planHls(
       `-maxrate:v:${index}`, `${target.maxrateKbps}k`,
       `-bufsize:v:${index}`, `${target.maxrateKbps * 2}k`,
     ]),
-    ...keyframeAlignment(source.video.frameRate),
+    ...keyframeGridArgs(source.video.frameRate),
     ...(context.audio?.args(audioBitrateKbps) ?? []),
     ...context.commonOutputArgs,
     ...muxerArgs(targets, source.audio !== null, directory),
@@ -60,23 +61,8 @@ export function planHls(
   };
 }
 
-/**
- * A fixed GOP of one segment, keyframes forced on segment boundaries and no scene-cut keyframes: every
- * variant has keyframes at the same instants, so players can switch variants at any segment.
- */
-function keyframeAlignment(sourceFrameRate: number | null): string[] {
-  const rate = outputFrameRate(sourceFrameRate);
-  const gop = String(Math.round((rate ? frameRateValue(rate) : 30) * HLS_SEGMENT_SECONDS));
-  return [
-    '-g', gop,
-    '-keyint_min', gop,
-    '-sc_threshold', '0',
-    '-force_key_frames', `expr:gte(t,n_forced*${HLS_SEGMENT_SECONDS})`,
-  ];
-}
-
 /** `-f hls` is explicit: HLS options on a path the muxer does not recognise are silently ignored. */
-function muxerArgs(targets: readonly VideoTarget[], withAudio: boolean, directory: string): string[] {
+export function muxerArgs(targets: readonly VideoTarget[], withAudio: boolean, directory: string): string[] {
   const streamMap = targets
     .map((target, index) => `v:${index}${withAudio ? `,a:${index}` : ''},name:${target.label}`)
     .join(' ');

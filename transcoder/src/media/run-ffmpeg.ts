@@ -4,6 +4,7 @@ import { resolveBinaries } from './binaries.js';
 import { MediaError } from './errors.js';
 import { createProgressParser, type ProgressSnapshot } from './progress.js';
 import { StderrTail } from './stderr-tail.js';
+import { limitThreads, threadLimitFromEnv } from './thread-limit.js';
 
 export interface RunFfmpegOptions {
   /** Defaults to the binary found by `resolveBinaries()`; tests pass stand-in scripts. */
@@ -53,7 +54,7 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
   const feedFailed = new AbortController();
   const cancelSignal = AbortSignal.any([stall.signal, feedFailed.signal, ...(options.signal ? [options.signal] : [])]);
 
-  const subprocess = execa(binary, args, {
+  const subprocess = execa(binary, limitThreads(args, threadLimitFromEnv()), {
     cancelSignal,
     forceKillAfterDelay: options.killGraceMs ?? 5_000,
     // Progress is consumed line by line and stderr through a bounded tail: nothing grows without limit.

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { qualityLabel, QUALITY_HEIGHT, type VideoOutputSpec } from '../../../protocol/job-spec.js';
 import { planHls } from './hls-args.js';
+import { keyframeGridArgs } from './keyframe-grid.js';
 import type { GraphBranch } from './image-args.js';
 import { planPassthrough } from './passthrough-args.js';
 import type { DroppedRendition, PlannedRendition } from './plan.js';
@@ -97,6 +98,8 @@ function planWebOptimized(
       ...x264Args(),
       '-maxrate', `${target.maxrateKbps}k`,
       '-bufsize', `${target.maxrateKbps * 2}k`,
+      // The same keyframe grid as HLS: a split job's parts then join exactly where one run would cut.
+      ...keyframeGridArgs(source.video.frameRate),
       ...(audio?.args(target.audioBitrateKbps) ?? []),
       '-movflags', '+faststart',
       ...context.commonOutputArgs,
@@ -145,7 +148,7 @@ function scaleBranches(heights: readonly number[]): GraphBranch[] {
  * aspect ratio with an even width, as yuv420p requires; ffmpeg has already applied the source's rotation
  * before the graph.
  */
-function filterGraph(video: VideoStreamInfo, branches: readonly GraphBranch[]): string {
+export function filterGraph(video: VideoStreamInfo, branches: readonly GraphBranch[]): string {
   const rate = outputFrameRate(video.frameRate);
   const head = `[0:${video.streamIndex}]${rate ? `fps=${rate},` : ''}split=${branches.length}`;
   const splits = branches.map((_, index) => `[s${index}]`).join('');
