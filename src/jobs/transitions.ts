@@ -11,6 +11,7 @@ import type { JobStatus } from '../db/schema.js';
  * | (new)           | QUEUED    | created        | createJob with a URL source (nothing to upload)      |
  * | AWAITING_UPLOAD | QUEUED    | queued         | startJob, once the upload is verified                |
  * | QUEUED          | RUNNING   | claimed        | a worker's claim (long poll), attempts + 1           |
+ * | RUNNING         | RUNNING   | split          | the planning worker splits the job into tasks (issue 18): its lease ends, the job runs on as tasks |
  * | RUNNING         | QUEUED    | returned       | a claim that could not be delivered (attempt undone) |
  * | RUNNING         | QUEUED    | released       | the worker hands the job back on shutdown (attempt undone) |
  * | RUNNING         | QUEUED    | retry          | the worker reports a retryable failure (attempt counts) |
@@ -25,6 +26,7 @@ import type { JobStatus } from '../db/schema.js';
 export const JOB_TRANSITIONS = [
   { event: 'queued', from: ['AWAITING_UPLOAD'], to: ['QUEUED'] },
   { event: 'claimed', from: ['QUEUED'], to: ['RUNNING'] },
+  { event: 'split', from: ['RUNNING'], to: ['RUNNING'] },
   { event: 'returned', from: ['RUNNING'], to: ['QUEUED'] },
   { event: 'released', from: ['RUNNING'], to: ['QUEUED'] },
   { event: 'retry', from: ['RUNNING'], to: ['QUEUED'] },
