@@ -52,6 +52,7 @@ describe('the jobs table', () => {
       // Split jobs (issue 18): a task's claim and hand-back, the split, the job's progress from its tasks.
       'src/jobs/sql/claim-task.ts: sql update',
       'src/jobs/sql/claim-task.ts: sql update',
+      'src/jobs/sql/complete-job.ts: sql update',
       'src/jobs/sql/delete-job.ts: sql delete',
       'src/jobs/sql/insert-job.ts: drizzle update',
       'src/jobs/sql/insert-job.ts: sql insert',
