@@ -55,7 +55,7 @@ export async function runTask(job: ClaimedJob, options: RunJobOptions): Promise<
     async downloadSource() {
       const kept = await keptSource(options.workDir, job.id, job.source.sizeBytes);
       if (kept) {
-        log('info', 'using the source kept from an earlier task of the job', { sizeBytes: job.source.sizeBytes });
+        log('info', 'source ready', { kept: true, sizeBytes: job.source.sizeBytes });
         sourceFile = kept;
         return kept;
       }
@@ -69,6 +69,8 @@ export async function runTask(job: ClaimedJob, options: RunJobOptions): Promise<
         throw new JobFailure('SOURCE_UNAVAILABLE', `The source could not be downloaded: ${(error as Error).message}`, { cause: error });
       });
       downloaded = true;
+      // bench:split times a task's download from 'running task' to this line.
+      log('info', 'source ready', { kept: false, sizeBytes });
       return input;
     },
   };
