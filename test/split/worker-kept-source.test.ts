@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../protocol/worker-api.js';
 import { machineCredential } from '../../src/workers/credentials.js';
@@ -122,5 +124,20 @@ describe('a worker keeps a split job source for the next task of the same job', 
     expect(await keptSource(workDir, 'job-1', 12)).toBe(kept);
     await dropKeptSource(workDir);
     expect(await keptSource(workDir, 'job-1', 12)).toBeNull();
+  });
+
+  it("is the machine's own: another worker process sharing the WORK_DIR (a local stack) never drops it", async () => {
+    const workDir = path.join(dir, 'shared');
+    await fs.mkdir(workDir, { recursive: true });
+    const file = path.join(workDir, 'source');
+    await fs.writeFile(file, 'twelve bytes');
+    const kept = await keepSource(workDir, 'job-1', file);
+    // What another machine's worker does at its start and at each claim of another job.
+    const module = path.resolve(import.meta.dirname, '../../transcoder/src/tasks/kept-source.ts');
+    const script = `const m = await import(${JSON.stringify(module)}); await m.dropKeptSource(${JSON.stringify(workDir)});`;
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, FLY_MACHINE_ID: 'another-machine' },
+    });
+    expect(await keptSource(workDir, 'job-1', 12)).toBe(kept);
   });
 });
