@@ -31,7 +31,7 @@ describe('a worker keeps a split job source for the next task of the same job', 
   let sourceUrl: string;
   let gets = 0;
   beforeAll(async () => {
-    app = await startTestApp({ SPLIT_MIN_SECONDS: '8', LEASE_MS: '10000', RETRY_BASE_MS: '0' });
+    app = await startTestApp({ SPLIT_MIN_SECONDS: '8', LEASE_MS: '60000', RETRY_BASE_MS: '0' });
     allowParts(app, 2);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ffly-kept-source-'));
     source = await fs.readFile(await generateCounterSource(path.join(dir, 'counter.mp4'), { seconds: 16, fps: 25, gop: 25 }));
@@ -59,7 +59,7 @@ describe('a worker keeps a split job source for the next task of the same job', 
       workDir,
       async next(): Promise<{ claimed: ClaimedJob; outcome: JobOutcome }> {
         await fs.mkdir(workDir, { recursive: true });
-        const claim = await api.claim(name, 5_000);
+        const claim = await api.claim(name, 20_000);
         expect(claim).not.toBeNull();
         const claimed: ClaimedJob = { ...claim!, source: { ...claim!.source, url: sourceUrl } };
         await dropKeptSource(workDir, claimed.task ? claimed.id : null);
