@@ -5,10 +5,12 @@
  * - 1 machine (or fewer than 2 parts): a machine starts, runs the job whole: start + whole x scale.
  * - N machines: a machine starts and plans (download, probe, keyframes: scales with the source), then
  *   reports the split; the scheduler starts the other N-1 machines, ready one start time later. The
- *   tasks (AUDIO first, then parts 1..N) go to whichever machine is free first. A part costs a whole-
- *   source overhead (it downloads the source: the planner's time, scaled) plus its encode (seconds per
- *   source second, measured, times its length); the audio task scales with the source. Once all are
- *   done the first free machine stitches (download parts, concat, upload: scales with the source).
+ *   tasks, in claim order (parts 1..N, then AUDIO), go to whichever machine is free first. A machine
+ *   downloads the whole source once (the download scales with the source), before its first task: the
+ *   planner's machine already holds it, and a machine keeps it for its next task of the job. A part then
+ *   costs its encode (seconds per source second, measured, times its length); the audio task's work
+ *   scales with the source. Once all are done the first free machine stitches (download parts, concat,
+ *   upload: scales with the source).
  *
  * `scale` is the source's length over the measured one. Pure.
  */
@@ -21,9 +23,11 @@ export interface SplitTimings {
   wholeSeconds: number;
   /** The planner: claim to the split reported (download, probe, keyframes). */
   plannerSeconds: number;
-  /** A video part, claim to finish, per second of source it covers (its download included). */
+  /** A task's download of the whole source, on a machine that did not hold it yet. */
+  downloadSeconds: number;
+  /** A video part, claim to finish less its download, per second of source it covers. */
   partSecondsPerSourceSecond: number;
-  /** The audio task, claim to finish. */
+  /** The audio task, claim to finish less its download. */
   audioSeconds: number;
   /** The stitch, claim to finish. */
   stitchSeconds: number;
@@ -35,17 +39,15 @@ export function predictSeconds(timings: SplitTimings, machines: number, duration
   if (machines <= 1 || parts < 2) return timings.machineStartSeconds + timings.wholeSeconds * scale;
 
   const splitAt = timings.machineStartSeconds + timings.plannerSeconds * scale;
-  const free = [splitAt, ...Array.from({ length: machines - 1 }, () => splitAt + timings.machineStartSeconds)];
-  // The measured per-second part cost includes that part's download of the whole (measured) source.
-  const measuredPartLength = timings.sourceSeconds / 2;
-  const overhead = timings.plannerSeconds;
-  const encodePerSecond = Math.max(0, timings.partSecondsPerSourceSecond - overhead / measuredPartLength);
-  const tasks = [timings.audioSeconds * scale, ...Array.from({ length: parts }, () => overhead * scale + encodePerSecond * (durationSeconds / parts))];
+  // Each machine: when it is free, and whether it holds the source (the planner's does).
+  const pool = [{ free: splitAt, hasSource: true }, ...Array.from({ length: machines - 1 }, () => ({ free: splitAt + timings.machineStartSeconds, hasSource: false }))];
+  const tasks = [...Array.from({ length: parts }, () => timings.partSecondsPerSourceSecond * (durationSeconds / parts)), timings.audioSeconds * scale];
   let allDone = 0;
   for (const cost of tasks) {
-    const machine = free.indexOf(Math.min(...free));
-    free[machine] = free[machine]! + cost;
-    allDone = Math.max(allDone, free[machine]!);
+    const machine = pool.reduce((earliest, candidate) => (candidate.free < earliest.free ? candidate : earliest));
+    machine.free += (machine.hasSource ? 0 : timings.downloadSeconds * scale) + cost;
+    machine.hasSource = true;
+    allDone = Math.max(allDone, machine.free);
   }
-  return Math.max(allDone, Math.min(...free)) + timings.stitchSeconds * scale;
+  return Math.max(allDone, Math.min(...pool.map((machine) => machine.free))) + timings.stitchSeconds * scale;
 }

@@ -31,6 +31,8 @@ interface Claim {
   claimedAt: number;
   finishedAt: number;
   outcome: string;
+  /** Claim to the source on disk when the task downloaded it; 0 when it used the one its worker kept. */
+  downloadSeconds: number;
 }
 
 async function main() {
@@ -79,8 +81,9 @@ async function main() {
           }
           const at = (entry.time - performance.timeOrigin) / 1000;
           if (entry.msg === 'worker started') startSeconds.push(at - spawnedAt / 1000);
-          if (entry.msg === 'claimed job') current = { worker: id, kind: 'WHOLE', index: 0, lengthSeconds: SECONDS, claimedAt: at, finishedAt: NaN, outcome: '' };
+          if (entry.msg === 'claimed job') current = { worker: id, kind: 'WHOLE', index: 0, lengthSeconds: SECONDS, claimedAt: at, finishedAt: NaN, outcome: '', downloadSeconds: 0 };
           if (entry.msg === 'running task' && current) Object.assign(current, { kind: entry.kind, index: entry.index, lengthSeconds: entry.kind === 'VIDEO_PART' ? entry.end - entry.start : SECONDS });
+          if (entry.msg === 'source ready' && current && !entry.kept) current.downloadSeconds = at - current.claimedAt;
           if (entry.msg === 'split the job' && workers.length < machines) for (let more = workers.length; more < machines; more++) startWorker();
           if (entry.msg === 'job finished' && current) {
             claims.push({ ...current, finishedAt: at, outcome: entry.outcome });
@@ -111,13 +114,17 @@ async function main() {
       const stitch = split.claims.find((claim) => claim.kind === 'STITCH')!;
       const starts = [...whole.startSeconds, ...split.startSeconds];
       const wholeClaim = whole.claims.find((claim) => claim.kind === 'WHOLE')!;
+      // A task that found its worker holding the source downloads nothing; at least one of the 2-machine
+      // run's tasks (the second worker's first) downloads it. None did: the planner's time bounds it.
+      const downloads = split.claims.filter((claim) => claim.kind !== 'WHOLE' && claim.downloadSeconds > 0).map((claim) => claim.downloadSeconds);
       return {
         sourceSeconds: SECONDS,
         machineStartSeconds: starts.reduce((sum, value) => sum + value, 0) / starts.length,
         wholeSeconds: wholeClaim.finishedAt - wholeClaim.claimedAt,
         plannerSeconds: planner.finishedAt - planner.claimedAt,
-        partSecondsPerSourceSecond: parts.reduce((sum, part) => sum + (part.finishedAt - part.claimedAt) / part.lengthSeconds, 0) / parts.length,
-        audioSeconds: audio.finishedAt - audio.claimedAt,
+        downloadSeconds: downloads.length ? downloads.reduce((sum, value) => sum + value, 0) / downloads.length : planner.finishedAt - planner.claimedAt,
+        partSecondsPerSourceSecond: parts.reduce((sum, part) => sum + (part.finishedAt - part.claimedAt - part.downloadSeconds) / part.lengthSeconds, 0) / parts.length,
+        audioSeconds: audio.finishedAt - audio.claimedAt - audio.downloadSeconds,
         stitchSeconds: stitch.finishedAt - stitch.claimedAt,
       };
     };
@@ -132,7 +139,7 @@ async function main() {
       lastTimings.split = split.claims;
       const timings = timingsOf(whole, split);
       console.log(`  timings: ${JSON.stringify(timings)}`);
-      console.log(`  claims (2 machines): ${split.claims.map((claim) => `${claim.kind}${claim.index ? claim.index : ''}@w${claim.worker} ${claim.claimedAt.toFixed(1)}-${claim.finishedAt.toFixed(1)} s (${claim.outcome})`).join('; ')}`);
+      console.log(`  claims (2 machines): ${split.claims.map((claim) => `${claim.kind}${claim.index ? claim.index : ''}@w${claim.worker} ${claim.claimedAt.toFixed(1)}-${claim.finishedAt.toFixed(1)} s (${claim.outcome}${claim.downloadSeconds ? `, download ${claim.downloadSeconds.toFixed(1)} s` : ''})`).join('; ')}`);
       return {
         oneMachineSeconds: whole.seconds,
         twoMachinesSeconds: split.seconds,
@@ -141,6 +148,7 @@ async function main() {
         predictedTwoSeconds: predictSeconds(timings, 2, SECONDS, SPLIT_MIN_SECONDS / 2),
         machineStartSeconds: timings.machineStartSeconds,
         plannerSeconds: timings.plannerSeconds,
+        downloadSeconds: timings.downloadSeconds,
         partSecondsPerSourceSecond: timings.partSecondsPerSourceSecond,
         audioSeconds: timings.audioSeconds,
         stitchSeconds: timings.stitchSeconds,
@@ -154,7 +162,7 @@ async function main() {
     console.log(`| speed-up (same run) | ${formatSpread(results.speedUp, (value) => `${value.toFixed(2)}x`)} |`);
     console.log(`| model, 1 machine | ${formatSpread(results.predictedOneSeconds, s)} |`);
     console.log(`| model, 2 machines | ${formatSpread(results.predictedTwoSeconds, s)} |`);
-    for (const name of ['machineStartSeconds', 'plannerSeconds', 'audioSeconds', 'stitchSeconds', 'wholeSeconds'] as const) console.log(`| ${name} | ${formatSpread(results[name], s)} |`);
+    for (const name of ['machineStartSeconds', 'plannerSeconds', 'downloadSeconds', 'audioSeconds', 'stitchSeconds', 'wholeSeconds'] as const) console.log(`| ${name} | ${formatSpread(results[name], s)} |`);
     console.log(`| partSecondsPerSourceSecond | ${formatSpread(results.partSecondsPerSourceSecond)} |`);
 
     const median: SplitTimings = {
@@ -162,6 +170,7 @@ async function main() {
       machineStartSeconds: results.machineStartSeconds.median,
       wholeSeconds: results.wholeSeconds.median,
       plannerSeconds: results.plannerSeconds.median,
+      downloadSeconds: results.downloadSeconds.median,
       partSecondsPerSourceSecond: results.partSecondsPerSourceSecond.median,
       audioSeconds: results.audioSeconds.median,
       stitchSeconds: results.stitchSeconds.median,

@@ -58,14 +58,15 @@ describe('split jobs: the planner, the tasks and their claims', () => {
     const job = await readSplitJob(app, id);
     expect(job).toMatchObject({ status: 'RUNNING', parallelism: 3, attempts: 1, progress: { phase: 'TRANSCODING' } });
 
-    // The tasks come in claim order, each with its span, the plan and its own token.
+    // The tasks come in claim order (the parts, the critical path, before the audio), each with its
+    // span, the plan and its own token.
     const claims = [];
     for (let index = 0; index < 4; index++) claims.push(await claimTask(jobUuid(id)));
     expect(claims.map((claimed) => [claimed.task!.kind, claimed.task!.index, claimed.task!.startSeconds, claimed.task!.endSeconds])).toEqual([
-      ['AUDIO', 0, 0, 30],
       ['VIDEO_PART', 1, 0, 10],
       ['VIDEO_PART', 2, 10, 20],
       ['VIDEO_PART', 3, 20, 30],
+      ['AUDIO', 0, 0, 30],
     ]);
     expect(claims[1]!.task).toMatchObject({ parts: 3, plan: { sourceDurationSeconds: 30, cuts: [10, 20], probe: { frameRate: '25' } }, inputs: [] });
     expect(claims[1]!).toMatchObject({ split: null, attempt: 1, spec: planner.spec, outputs: planner.outputs });
@@ -90,7 +91,7 @@ describe('split jobs: the planner, the tasks and their claims', () => {
     }
   });
 
-  it('hands out the parts of a running split job before another queued job, even one queued first', async () => {
+  it("hands out the parts of a running split job, then its audio, before another queued job, even one queued first", async () => {
     await drain(app);
     const other = await queueVideoJob(app, { priority: 5 });
     const { uuid } = await (async () => {
@@ -103,9 +104,9 @@ describe('split jobs: the planner, the tasks and their claims', () => {
     })();
     const next = [(await worker.claim())!, (await worker.claim())!, (await worker.claim())!];
     expect(next.map((claimed) => [claimed.id, claimed.task?.kind, claimed.task?.index])).toEqual([
-      [uuid, 'AUDIO', 0],
       [uuid, 'VIDEO_PART', 1],
       [uuid, 'VIDEO_PART', 2],
+      [uuid, 'AUDIO', 0],
     ]);
     // Only then the other job (the stitch is still waiting).
     expect((await worker.claim())!).toMatchObject({ id: jobUuid(other), task: null });
@@ -114,7 +115,7 @@ describe('split jobs: the planner, the tasks and their claims', () => {
   it('makes the stitch claimable once every part and the audio are done, with their files as inputs', async () => {
     await drain(app);
     const { uuid } = await splitJob([15]);
-    const [audio, part1, part2] = [await claimTask(uuid), await claimTask(uuid), await claimTask(uuid)];
+    const [part1, part2, audio] = [await claimTask(uuid), await claimTask(uuid), await claimTask(uuid)];
     expect((await worker.finishPart(part2)).body).toEqual({ status: 'ok' });
     expect((await worker.finishPart(audio)).body).toEqual({ status: 'ok' });
     expect(await worker.claim()).toBeNull();
@@ -137,6 +138,7 @@ describe('split jobs: the planner, the tasks and their claims', () => {
   it("completes the job with the stitch's outputs and the audio task's, and counts every part's machine time", async () => {
     await drain(app);
     const { id, uuid } = await splitJob([15]);
+    for (const machine of ['machine-b', 'machine-c']) expect((await worker.finishPart(await claimTask(uuid, machine))).body).toEqual({ status: 'ok' });
     const audio = await claimTask(uuid, 'machine-a');
     const audioFiles = await worker.uploadFiles(audio, [
       { path: 'split/audio/aac-128k.m4a', body: 'aac' },
@@ -144,7 +146,6 @@ describe('split jobs: the planner, the tasks and their claims', () => {
     ]);
     const audioOutputs = [{ name: 'mp3-128k', sizeBytes: 9, durationSeconds: 30, skippedReason: null }];
     expect((await worker.call(audio, 'task-complete', { files: audioFiles, outputs: audioOutputs, notices: ['from the audio'] })).body).toEqual({ status: 'ok' });
-    for (const machine of ['machine-b', 'machine-c']) expect((await worker.finishPart(await claimTask(uuid, machine))).body).toEqual({ status: 'ok' });
     const stitch = await claimTask(uuid, 'machine-d');
     await worker.progress(stitch, 50);
     expect((await readSplitJob(app, id)).progress.phase).toBe('UPLOADING');
@@ -168,9 +169,9 @@ describe('split jobs: the planner, the tasks and their claims', () => {
     );
     expect(attempts.map((row) => [row.part, row.ended])).toEqual([
       [null, true],
-      [-1, true],
       [1, true],
       [2, true],
+      [-1, true],
       [0, true],
     ]);
     expect(job.usage.machineSeconds).toBeGreaterThan(0);
@@ -180,7 +181,7 @@ describe('split jobs: the planner, the tasks and their claims', () => {
   it('weighs the parts into one progress figure for the job, never going back', async () => {
     await drain(app);
     const { id, uuid } = await splitJob([15]);
-    const [audio, part1] = [await claimTask(uuid), await claimTask(uuid)];
+    const [part1, , audio] = [await claimTask(uuid), await claimTask(uuid), await claimTask(uuid)];
     await worker.progress(part1, 50);
     const half = (await readSplitJob(app, id)).progress;
     expect(half.phase).toBe('TRANSCODING');

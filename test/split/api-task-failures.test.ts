@@ -16,7 +16,7 @@ describe('split jobs: retries, lost leases and cancels, per task', () => {
   });
   afterAll(() => app.stop());
 
-  /** A split job in 3 parts with every task but the stitch claimed: [audio, part 1, part 2, part 3]. */
+  /** A split job in 3 parts with every task but the stitch claimed: [audio, part 1, part 2, part 3] (machines 3, 0, 1, 2). */
   async function runningParts() {
     await drain(app);
     const id = await queueVideoJob(app);
@@ -25,7 +25,9 @@ describe('split jobs: retries, lost leases and cancels, per task', () => {
     const tasks: ClaimedJob[] = [];
     for (let index = 0; index < 4; index++) tasks.push((await worker.claim(`machine-${index}`))!);
     expect(tasks.map((task) => task.id)).toEqual(Array(4).fill(jobUuid(id)));
-    return { id, uuid: jobUuid(id), tasks };
+    // Claimed parts first, the audio last; handed back in table order.
+    expect(tasks.map((task) => task.task!.kind)).toEqual(['VIDEO_PART', 'VIDEO_PART', 'VIDEO_PART', 'AUDIO']);
+    return { id, uuid: jobUuid(id), tasks: [tasks[3]!, ...tasks.slice(0, 3)] };
   }
   const fail = (claimed: ClaimedJob, code: string) => worker.call(claimed, 'fail', { code, message: `${code} on purpose`, detail: null });
   const fileExists = async (uuid: string, leaseId: string, path: string) => (await app.server.services.store.head(`jobs/${uuid}/attempts/${leaseId}/${path}`)) !== null;
@@ -160,6 +162,6 @@ describe('split jobs: retries, lost leases and cancels, per task', () => {
     await queueVideoJob(app);
     demand = await readDemand(app.server.services.db, { cap: 10 });
     expect(demand.claimableJobs).toBe(2);
-    expect([...demand.busyMachineIds].sort()).toEqual(['machine-0', 'machine-2', 'machine-3']);
+    expect([...demand.busyMachineIds].sort()).toEqual(['machine-1', 'machine-2', 'machine-3']);
   });
 });

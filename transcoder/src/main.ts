@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createApiClient } from './api-client.js';
 import { loadJobModuleSoon } from './job-module.js';
 import { createLog } from './log.js';
+import { dropKeptSource } from './tasks/kept-source.js';
 
 const SHUTDOWN_BUDGET_MS = 4_500;
 
@@ -43,12 +44,15 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  // A split job's source kept by an earlier run of this machine is stale: it is dropped on exit too.
+  await dropKeptSource(workDir);
   let idleSince = Date.now();
   log('info', 'worker started', { idleMs });
   while (!shutdown.signal.aborted) {
     const remaining = idleMs - (Date.now() - idleSince);
     if (remaining <= 0) {
       log('info', 'idle: exiting so the machine stops');
+      await dropKeptSource(workDir);
       return 0;
     }
     let job;
@@ -66,6 +70,8 @@ async function main(): Promise<number> {
     if (!job) continue;
     const jobLog = log.child({ jobId: job.id, attempt: job.attempt });
     jobLog('info', 'claimed job');
+    // The source kept from a split job's earlier task is only for that job's tasks (a whole job downloads its own).
+    await dropKeptSource(workDir, job.task ? job.id : null);
     const { runJob, runTask } = await loadJobModuleSoon();
     // A task of a split job (a part, the audio, the stitch) or a whole job (which may plan a split).
     current = (job.task ? runTask : runJob)(job, { api: api.forJob(job), workDir, log: jobLog, shutdown: shutdown.signal, diskReserveBytes, publicAddresses });
@@ -79,6 +85,7 @@ async function main(): Promise<number> {
     jobLog('info', 'job finished', { outcome });
     idleSince = Date.now();
   }
+  await dropKeptSource(workDir);
   return 0;
 }
 

@@ -7,11 +7,15 @@ import { jobTasksTable, jobsTable, type Job, type JobTask } from '../../db/schem
 /**
  * Claims the next QUEUED task of a split job (issue 18): asked before any whole job, so workers finish
  * the parts of a job already running before they start another ("a split job finishes early rather than
- * all jobs finishing late"). The oldest split first, then AUDIO, parts 1..N, and the STITCH once it is
- * QUEUED (it waits, WAITING, until every other task is DONE).
+ * all jobs finishing late"). The oldest split first, then its parts 1..N, then its AUDIO (still before
+ * another job's work), and the STITCH once it is QUEUED (it waits, WAITING, until every other task is DONE).
+ * Parts before the audio: the parts are the critical path (a part on each machine, the planner's machine
+ * first, which keeps the source it downloaded), and the audio is short; claimed first it held one
+ * machine while a part waited for it (measured by bench:split).
  *
- * One statement over job_tasks_claim_idx (partial on QUEUED, in exactly this order): with no split job
- * running the index is empty and the claim costs one probe. It locks only the task row (the job row is
+ * One statement over job_tasks_claim_idx (partial on QUEUED: only the few queued tasks of running split
+ * jobs, so the AUDIO-last sort on top of the index order costs nothing): with no split job running the
+ * index is empty and the claim costs one probe. It locks only the task row (the job row is
  * written by {@link noteTaskClaim}, a separate statement): no statement holds a task row while waiting
  * for its job's row, so nothing deadlocks with a cancel (which locks the job, then its tasks).
  * A task's row only stays QUEUED while its job is RUNNING (the jobs_end_split_tasks trigger ends them).
@@ -21,7 +25,7 @@ export async function claimNextTask(db: Pick<Database, 'execute'>, options: { ma
     with next as (
       select id from job_tasks
       where status = 'QUEUED' and run_after <= now()
-      order by created_at, job_id, position
+      order by created_at, job_id, (kind = 'AUDIO'), position
       limit 1
       for update skip locked
     )

@@ -2,7 +2,7 @@ import { and, asc, eq, ne } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { jobTasksTable, type JobTask } from '../../db/schema.js';
 
-/** The DONE tasks of a split job but the stitch, in the stitch's input order: AUDIO, then parts 1..N. */
+/** The DONE tasks of a split job but the stitch, in the stitch's input order: parts, then AUDIO 1..N. */
 export async function readDoneTasks(db: Pick<Database, 'select'>, jobId: string): Promise<JobTask[]> {
   return db
     .select()

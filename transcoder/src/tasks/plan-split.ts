@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ClaimedJob, SplitRequest } from '../../../protocol/worker-api.js';
 import type { JobApi } from '../api-client.js';
 import type { Log } from '../log.js';
@@ -6,6 +7,7 @@ import type { ProbeResult } from '../media/index.js';
 import { outputFrameRate } from '../media/video-ladder.js';
 import { planCuts, probeKeyframes } from '../split/cut-plan.js';
 import { splitLayout } from '../split/split-layout.js';
+import { keepSource } from './kept-source.js';
 
 /** What the planner hands every task through the API (SplitRequest.probe). */
 export interface SplitProbe {
@@ -41,7 +43,13 @@ export async function planSplit(
   try {
     const answer = await context.api.split(request);
     context.log('info', 'split the job', { parts: cuts.length + 1, cuts, answer: answer.status });
-    return answer.status === 'ok' ? 'split' : answer.status;
+    if (answer.status !== 'ok') return answer.status;
+    // This worker usually claims one of the parts next: it keeps the source it has (the job's directory,
+    // `<workDir>/<jobId>`, is removed once the planning ends, so the file is moved out of it first).
+    await keepSource(path.dirname(path.dirname(context.input)), job.id, context.input).catch((error: unknown) =>
+      context.log('warn', 'could not keep the source for the tasks', { err: String(error) }),
+    );
+    return 'split';
   } catch (error) {
     // A plan the API refuses (or cannot take) is no reason to fail the job: it runs whole here.
     context.log('warn', 'the API did not take the split; running the job whole', { err: String(error) });
