@@ -216,8 +216,9 @@ export const jobTasksTable = pgTable(
     check('job_tasks_status_check', sql`${table.status} in ('WAITING','QUEUED','RUNNING','DONE','FAILED','CANCELED')`),
     check('job_tasks_kind_check', sql`${table.kind} in ('VIDEO_PART','AUDIO','STITCH')`),
     uniqueIndex('job_tasks_job_position_idx').on(table.jobId, table.position),
-    // The task claim (src/jobs/sql/claim-task.ts) walks this in its exact order: the job split first,
-    // then AUDIO, parts 1..N, STITCH. Partial: with no split job running it is empty (one probe).
+    // The task claim (src/jobs/sql/claim-task.ts) walks this: the job split first, then by position
+    // (AUDIO, parts 1..N, STITCH), re-sorted within the job so parts come before AUDIO. Partial: with
+    // no split job running it is empty (one probe).
     index('job_tasks_claim_idx')
       .on(table.createdAt, table.jobId, table.position)
       .where(sql`${table.status} = 'QUEUED'`),
