@@ -17,15 +17,15 @@ import {
   type FfmpegPlan,
   type ProbeResult,
   type VerifiedFile,
-  type VerifiedRendition,
 } from './media/index.js';
 import { classifyFailure } from './classify-failure.js';
 import { createProgressReporter } from './progress-reporter.js';
-import { putFile, putPart } from './transfer.js';
 import { startDownload, type SourceDownload } from './source-download.js';
 import { probeWhileDownloading } from './early-probe.js';
 import { fetchAndCopySource } from './ingest.js';
 import { CopyLeaseEnded } from './source-copy.js';
+import { reportOutputs } from './report-outputs.js';
+import { LeaseEnded, uploadFiles } from './upload-files.js';
 import { planSplit } from './tasks/plan-split.js';
 
 export interface RunJobOptions {
@@ -53,15 +53,6 @@ export class JobFailure extends Error {
   }
 }
 
-/** The API said the job is no longer this worker's (canceled, or the lease was taken back). */
-class LeaseEnded extends Error {
-  constructor(readonly reason: 'canceled' | 'lost') {
-    super(`job ${reason}`);
-  }
-}
-
-/** Files asked for (and uploaded) per `uploads` call: the URLs are fresh when each batch starts. */
-const UPLOAD_BATCH = 8;
 
 /** `split`: the planner reported the cuts; the job goes on as tasks (issue 18). */
 export type JobOutcome = 'completed' | 'failed' | 'canceled' | 'lost' | 'released' | 'split';
@@ -172,28 +163,8 @@ export async function runJob(job: ClaimedJob, options: RunJobOptions): Promise<J
     if (signal.aborted) return finishAborted();
 
     const result: CompleteRequest = {
-      outputs: [
-        ...job.outputs.map((output) => {
-        const verified = renditions.find((rendition) => rendition.name === output.name);
-        if (verified) return { name: output.name, sizeBytes: verified.sizeBytes, durationSeconds: verified.durationSeconds, skippedReason: null, ...measured(verified) };
-        const reason = plan.dropped.find((drop) => drop.name === output.name)?.reason ?? 'not produced';
-        return { name: output.name, sizeBytes: null, durationSeconds: null, skippedReason: reason };
-        }),
-        // A rendition the claim did not list: the quality that fits a source smaller than every request.
-      ...plan.renditions
-        .filter((planned) => !job.outputs.some((output) => output.name === planned.name))
-        .map((planned) => {
-          const verified = renditions.find((rendition) => rendition.name === planned.name)!;
-          return {
-            name: planned.name,
-            sizeBytes: verified.sizeBytes,
-            durationSeconds: verified.durationSeconds,
-            skippedReason: null,
-            substitute: { outputIndex: planned.outputIndex, fileName: planned.fileName, contentType: planned.contentType },
-            ...measured(verified),
-          };
-        }),
-      ],
+      // Every rendition of the claim (produced or skipped), plus any substitute quality it did not list.
+      outputs: reportOutputs(job, new Set(job.outputs.map((output) => output.name)), plan, renditions),
       notices: [...plan.dropped.map((drop) => drop.reason), ...plan.notices],
       sourceDurationSeconds: plan.sourceDurationSeconds,
     };
@@ -242,18 +213,6 @@ function needsLoudnessPass(spec: ClaimedJob['spec']): boolean {
   return spec.outputs.some((output) => output.kind === 'audio' && Boolean(output.loudness));
 }
 
-/** What verification found out about a rendition beyond its size: picture, loudness, storyboard. */
-function measured(verified: VerifiedRendition): Partial<CompleteRequest['outputs'][number]> {
-  return {
-    contentType: verified.contentType,
-    // A still image has no duration (a storyboard's VTT does: it covers the source).
-    ...(verified.contentType.startsWith('image/') ? { durationSeconds: null } : {}),
-    ...(verified.width !== undefined ? { width: verified.width, height: verified.height ?? null } : {}),
-    ...(verified.loudness ? { loudness: verified.loudness } : {}),
-    ...(verified.storyboard ? { storyboard: verified.storyboard } : {}),
-  };
-}
-
 /** The main files of single-file outputs (audio, MP4), as planned: they can upload while being verified. */
 async function singleFiles(plan: FfmpegPlan, outputDir: string): Promise<VerifiedFile[]> {
   const files: VerifiedFile[] = [];
@@ -266,44 +225,3 @@ async function singleFiles(plan: FfmpegPlan, outputDir: string): Promise<Verifie
   return files;
 }
 
-/**
- * Uploads files under this attempt's prefix. URLs are asked for in small batches right before use
- * (they live only a few lease periods); an answer of `lost` or `canceled` stops at once.
- */
-async function uploadFiles(
-  api: JobApi,
-  outputDir: string,
-  files: VerifiedFile[],
-  signal: AbortSignal,
-  onFraction: (fraction: number) => void,
-): Promise<void> {
-  const total = files.reduce((sum, file) => sum + file.sizeBytes, 0) || 1;
-  let done = 0;
-  for (let start = 0; start < files.length; start += UPLOAD_BATCH) {
-    if (signal.aborted) return;
-    const batch = files.slice(start, start + UPLOAD_BATCH);
-    const granted = await api.uploads({ files: batch.map(({ path: file, contentType, sizeBytes }) => ({ path: file, contentType, sizeBytes })) });
-    if (granted.status === 'lost' || granted.status === 'canceled') throw new LeaseEnded(granted.status);
-    await Promise.all(
-      batch.map(async (file) => {
-        const local = path.join(outputDir, file.path);
-        const grant = granted.files.find((candidate) => candidate.path === file.path);
-        if (!grant) throw new Error(`no upload URL for ${file.path}`);
-        if (grant.kind === 'multipart') {
-          const parts: Array<{ partNumber: number; etag: string }> = [];
-          const { size } = await stat(local);
-          for (const part of grant.parts) {
-            const begin = (part.partNumber - 1) * grant.partSizeBytes;
-            parts.push({ partNumber: part.partNumber, etag: await putPart(part.url, local, begin, Math.min(size, begin + grant.partSizeBytes), signal) });
-          }
-          const answer = await api.completeMultipart({ path: file.path, uploadId: grant.uploadId, parts });
-          if (answer.status !== 'ok') throw new LeaseEnded(answer.status);
-        } else {
-          await putFile(grant.upload.url, local, grant.upload.headers, signal);
-        }
-        done += file.sizeBytes;
-        onFraction(done / total);
-      }),
-    );
-  }
-}

@@ -3,9 +3,9 @@ import type { ReportResponse } from '../../../protocol/worker-api.js';
 import { buildFfmpegArgs, measureSourceLoudness, runPlan, verifyOutputs, type FfmpegPlan, type VerifiedRendition } from '../media/index.js';
 import { buildAudioTrackRun } from '../split/part-args.js';
 import { isSplitOutput, splitLayout } from '../split/split-layout.js';
-import { reportOutputs } from './report-outputs.js';
+import { reportOutputs } from '../report-outputs.js';
 import { sendFinal, upload, type TaskContext } from './task-context.js';
-import { describeFiles } from './upload-files.js';
+import { describeFiles } from '../upload-files.js';
 
 /**
  * AUDIO: downloads the source, encodes the whole audio once per AAC bitrate the split renditions use

@@ -13,7 +13,7 @@ import { runAudioTask } from './audio-task.js';
 import { dropKeptSource, keepSource, keptSource } from './kept-source.js';
 import { runStitchTask } from './stitch-task.js';
 import type { TaskContext } from './task-context.js';
-import { TaskLeaseEnded } from './upload-files.js';
+import { LeaseEnded } from '../upload-files.js';
 import { runVideoPart } from './video-part.js';
 
 /**
@@ -88,7 +88,7 @@ export async function runTask(job: ClaimedJob, options: RunJobOptions): Promise<
     return answer === 'ok' ? 'completed' : answer;
   } catch (error) {
     reporter.stop();
-    if (error instanceof TaskLeaseEnded) return error.reason;
+    if (error instanceof LeaseEnded) return error.reason;
     if (signal.aborted) return finishAborted();
     // The stitch has no source file: its directory stands in, so a missing source is not read as lost files.
     const failure: FailRequest = await classifyFailure(error, directory, task.kind === 'STITCH' ? directory : sourceFile);

@@ -7,7 +7,7 @@ import { isSplitOutput, splitLayout } from '../split/split-layout.js';
 import { partSpans, stitchParts } from '../split/split-runs.js';
 import { stitchAudioFile, stitchPartFile } from '../split/stitch-args.js';
 import { downloadToFile } from '../transfer.js';
-import { reportOutputs } from './report-outputs.js';
+import { reportOutputs } from '../report-outputs.js';
 import { sendFinal, upload, type TaskContext } from './task-context.js';
 
 /** "split/video/<output>/<label>.mp4" (as a part uploads it) -> its output name and label. */

@@ -3,7 +3,7 @@ import type { JobApi } from '../api-client.js';
 import type { ProbeResult } from '../media/index.js';
 import type { ProgressReporter } from '../progress-reporter.js';
 import { JobFailure, type RunJobOptions } from '../run-job.js';
-import { TaskLeaseEnded, uploadFiles } from './upload-files.js';
+import { LeaseEnded, uploadFiles } from '../upload-files.js';
 
 /** What one task's code gets: its claim, API, directories, progress and stop signal. */
 export interface TaskContext {
@@ -37,7 +37,7 @@ export async function sendFinal(context: TaskContext, send: () => Promise<Report
 export async function upload(context: TaskContext, files: Parameters<typeof uploadFiles>[2]): Promise<void> {
   context.reporter.update('UPLOADING', 0, { etaSeconds: null });
   await uploadFiles(context.api, context.outputDir, files, context.signal, (fraction) => context.reporter.update('UPLOADING', fraction)).catch((error: unknown) => {
-    if (context.signal.aborted || error instanceof TaskLeaseEnded) throw error;
+    if (context.signal.aborted || error instanceof LeaseEnded) throw error;
     throw new JobFailure('UPLOAD_FAILED', `The task's files could not be uploaded: ${(error as Error).message}`, { cause: error });
   });
 }

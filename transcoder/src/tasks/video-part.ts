@@ -1,7 +1,7 @@
 import { splitLayout } from '../split/split-layout.js';
 import { encodePart } from '../split/split-runs.js';
 import { sendFinal, upload, type TaskContext } from './task-context.js';
-import { describeFiles } from './upload-files.js';
+import { describeFiles } from '../upload-files.js';
 import type { ReportResponse } from '../../../protocol/worker-api.js';
 
 /**

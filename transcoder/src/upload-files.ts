@@ -1,15 +1,15 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { JobApi } from '../api-client.js';
-import { putFile, putPart } from '../transfer.js';
+import type { JobApi } from './api-client.js';
+import { putFile, putPart } from './transfer.js';
 
 /** Files asked for (and uploaded) per `uploads` call: the URLs are fresh when each batch starts. */
 const UPLOAD_BATCH = 8;
 
-/** The API said the task is no longer this worker's (canceled, or the lease was taken back). */
-export class TaskLeaseEnded extends Error {
+/** The API said the job or task is no longer this worker's (canceled, or the lease was taken back). */
+export class LeaseEnded extends Error {
   constructor(readonly reason: 'canceled' | 'lost') {
-    super(`task ${reason}`);
+    super(`lease ${reason}`);
   }
 }
 
@@ -31,7 +31,7 @@ export async function uploadFiles(api: JobApi, directory: string, files: readonl
     if (signal.aborted) return;
     const batch = files.slice(start, start + UPLOAD_BATCH);
     const granted = await api.uploads({ files: batch.map(({ path: file, contentType, sizeBytes }) => ({ path: file, contentType, sizeBytes })) });
-    if (granted.status === 'lost' || granted.status === 'canceled') throw new TaskLeaseEnded(granted.status);
+    if (granted.status === 'lost' || granted.status === 'canceled') throw new LeaseEnded(granted.status);
     await Promise.all(
       batch.map(async (file) => {
         const local = path.join(directory, file.path);
@@ -45,7 +45,7 @@ export async function uploadFiles(api: JobApi, directory: string, files: readonl
             parts.push({ partNumber: part.partNumber, etag: await putPart(part.url, local, begin, Math.min(size, begin + grant.partSizeBytes), signal) });
           }
           const answer = await api.completeMultipart({ path: file.path, uploadId: grant.uploadId, parts });
-          if (answer.status !== 'ok') throw new TaskLeaseEnded(answer.status);
+          if (answer.status !== 'ok') throw new LeaseEnded(answer.status);
         } else {
           await putFile(grant.upload.url, local, grant.upload.headers, signal);
         }

@@ -1,5 +1,5 @@
-import type { ClaimedJob, CompleteRequest } from '../../../protocol/worker-api.js';
-import type { FfmpegPlan, VerifiedRendition } from '../media/index.js';
+import type { ClaimedJob, CompleteRequest } from '../../protocol/worker-api.js';
+import type { FfmpegPlan, VerifiedRendition } from './media/index.js';
 
 type OutputReport = CompleteRequest['outputs'][number];
 
@@ -37,6 +37,7 @@ export function reportOutputs(job: ClaimedJob, names: ReadonlySet<string>, plan:
 function measured(verified: VerifiedRendition): Partial<OutputReport> {
   return {
     contentType: verified.contentType,
+    // A still image has no duration (a storyboard's VTT does: it covers the source).
     ...(verified.contentType.startsWith('image/') ? { durationSeconds: null } : {}),
     ...(verified.width !== undefined ? { width: verified.width, height: verified.height ?? null } : {}),
     ...(verified.loudness ? { loudness: verified.loudness } : {}),
