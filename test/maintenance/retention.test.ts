@@ -19,7 +19,10 @@ describe('retention: expiry by RETENTION_S, abandoned uploads, orphaned multipar
   let app: TestApp;
   beforeAll(async () => {
     // A long interval: the test runs passes itself, so nothing happens behind its back.
-    app = await startTestApp({ RETENTION_S: '1', ABANDONED_UPLOAD_S: '0', UPLOAD_URL_TTL_S: '2', MAINTENANCE_INTERVAL_MS: '3600000' });
+    // Upload URLs live 6 s: long enough for a loaded machine to create a job and upload to it (the
+    // signature's date is whole seconds, so the window can be up to 1 s shorter), short enough for the
+    // abandoned-upload case to pass its window quickly.
+    app = await startTestApp({ RETENTION_S: '1', ABANDONED_UPLOAD_S: '0', UPLOAD_URL_TTL_S: '6', MAINTENANCE_INTERVAL_MS: '3600000' });
   });
   afterAll(() => app.stop());
 
