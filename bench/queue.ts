@@ -45,6 +45,33 @@ const PARTS = process.env.BENCH_PARTS?.split(',') ?? ['latency', 'drain'];
 const QUEUE = 'bench_noop';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Enqueue-to-start samples for a library whose handler calls the returned `started` hook: one job at
+ * a time to a warm, idle worker (15-25 ms apart), from the enqueue call to the handler running.
+ */
+function startLatencySampler(): { started: (at: number) => void; sample: (samples: number, enqueue: (index: number) => Promise<unknown>) => Promise<number[]> } {
+  let onStart: ((at: number) => void) | null = null;
+  return {
+    started: (at) => onStart?.(at),
+    async sample(samples, enqueue) {
+      const results: number[] = [];
+      try {
+        await sleep(200);
+        for (let index = 0; index < samples; index++) {
+          await sleep(15 + Math.random() * 10);
+          const started = new Promise<number>((resolve) => (onStart = resolve));
+          const enqueuedAt = performance.now();
+          await enqueue(index);
+          results.push((await started) - enqueuedAt);
+        }
+      } finally {
+        onStart = null;
+      }
+      return results;
+    },
+  };
+}
 const silentGraphile = new GraphileLogger(() => () => {});
 
 export const SETTINGS: Record<System, string> = {
@@ -231,27 +258,17 @@ async function fflyContender(server: RunningServer): Promise<Contender> {
 async function graphileContender(connectionString: string): Promise<Contender> {
   await migrateGraphile({ connectionString, logger: silentGraphile });
   const utils: WorkerUtils = await makeWorkerUtils({ connectionString, logger: silentGraphile });
-  let onStart: ((at: number) => void) | null = null;
-  const taskList = { noop: async () => void onStart?.(performance.now()) };
+  const sampler = startLatencySampler();
+  const taskList = { noop: async () => sampler.started(performance.now()) };
 
   return {
     async latency(samples) {
       const runner = await runGraphile({ connectionString, concurrency: 1, noHandleSignals: true, taskList, logger: silentGraphile });
-      const results: number[] = [];
       try {
-        await sleep(200);
-        for (let index = 0; index < samples; index++) {
-          await sleep(15 + Math.random() * 10);
-          const started = new Promise<number>((resolve) => (onStart = resolve));
-          const enqueuedAt = performance.now();
-          await utils.addJob('noop', { index });
-          results.push((await started) - enqueuedAt);
-        }
+        return await sampler.sample(samples, (index) => utils.addJob('noop', { index }));
       } finally {
-        onStart = null;
         await runner.stop();
       }
-      return results;
     },
     async drain(jobs, workers) {
       await utils.addJobs(Array.from({ length: jobs }, (_, index) => ({ identifier: 'noop', payload: { index } })));
@@ -286,29 +303,17 @@ async function pgBossContender(connectionString: string): Promise<Contender> {
   boss.on('error', (error) => console.error('pg-boss:', error));
   await boss.start();
   await boss.createQueue(QUEUE, { notify: true });
-  let onStart: ((at: number) => void) | null = null;
-  const handler = async () => {
-    onStart?.(performance.now());
-  };
+  const sampler = startLatencySampler();
+  const handler = async () => sampler.started(performance.now());
 
   return {
     async latency(samples) {
       await boss.work(QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1 }, handler);
-      const results: number[] = [];
       try {
-        await sleep(200);
-        for (let index = 0; index < samples; index++) {
-          await sleep(15 + Math.random() * 10);
-          const started = new Promise<number>((resolve) => (onStart = resolve));
-          const enqueuedAt = performance.now();
-          await boss.send(QUEUE, { index });
-          results.push((await started) - enqueuedAt);
-        }
+        return await sampler.sample(samples, (index) => boss.send(QUEUE, { index }));
       } finally {
-        onStart = null;
         await boss.offWork(QUEUE);
       }
-      return results;
     },
     async drain(jobs, workers) {
       await boss.insert(QUEUE, Array.from({ length: jobs }, (_, index) => ({ data: { index } })));
