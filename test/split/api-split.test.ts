@@ -1,18 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../protocol/worker-api.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { CANCEL_JOB, jobUuid, runMutation } from '../support/jobs.js';
-import { allowParts, drain, queueVideoJob, readSplitJob, readTaskRows, scriptedWorker } from './api-support.js';
+import { drain, queueVideoJob, readSplitJob, readTaskRows, scriptedWorker, startSplitApp } from './api-support.js';
 
 /** Split and stitch, the API side (issue 18): the protocol driven by a scripted worker over HTTP. */
 describe('split jobs: the planner, the tasks and their claims', () => {
   let app: TestApp;
   let worker: ReturnType<typeof scriptedWorker>;
   beforeAll(async () => {
-    app = await startTestApp({ LEASE_MS: '5000', MAX_ATTEMPTS: '2', RETRY_BASE_MS: '0', SPLIT_MIN_SECONDS: '20' });
-    allowParts(app, 3);
-    worker = scriptedWorker(app);
+    ({ app, worker } = await startSplitApp());
   });
   afterAll(() => app.stop());
 

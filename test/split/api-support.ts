@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { ClaimedJob } from '../../protocol/worker-api.js';
 import { machineCredential } from '../../src/workers/credentials.js';
-import type { TestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { createJob, GET_JOB, runMutation, START_JOB } from '../support/jobs.js';
 import { upload } from '../support/jobs.js';
 
@@ -103,4 +103,14 @@ export async function drain(app: TestApp) {
  */
 export function allowParts(app: TestApp, n: number): void {
   (app.server.services.config as { maxMachines: number }).maxMachines = n;
+}
+
+/**
+ * The server both split API test files use: 5 s leases, two attempts, no backoff, splitting from 20 s
+ * with up to 3 parts (the pool itself paused), and a scripted worker for it.
+ */
+export async function startSplitApp(): Promise<{ app: TestApp; worker: ReturnType<typeof scriptedWorker> }> {
+  const app = await startTestApp({ LEASE_MS: '5000', MAX_ATTEMPTS: '2', RETRY_BASE_MS: '0', SPLIT_MIN_SECONDS: '20' });
+  allowParts(app, 3);
+  return { app, worker: scriptedWorker(app) };
 }
